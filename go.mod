@@ -1,0 +1,20 @@
+module github.com/mlsim/mlsim
+
+go 1.26.8
+
+replace git.schwanenlied.me/yawning/x448.git => ./x448compat
+
+require (
+	github.com/cisco/go-mls v0.0.0-20210331162924-158a3829b839
+	github.com/cisco/go-tls-syntax v0.0.0-20200615170901-cc95af012391
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	git.schwanenlied.me/yawning/x448.git v0.0.0-20170617130356-01b048fb03d6 // indirect
+	github.com/cisco/go-hpke v0.0.0-20200603153819-0a6c8374cd9a // indirect
+	github.com/cloudflare/circl v1.6.5 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

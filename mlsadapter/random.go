@@ -1,0 +1,32 @@
+package mlsadapter
+
+import (
+	cryptorand "crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	mathrand "math/rand"
+)
+
+// withSources installs the adapter's stream into go-mls's process-global
+// random sources for the duration of f, and turns a go-mls panic into an
+// error: malformed input must never crash the client.
+func (a *Adapter) withSources(op string, f func() error) (err error) {
+	var seed [8]byte
+	if _, rerr := io.ReadFull(a.rng, seed[:]); rerr != nil {
+		return fmt.Errorf("mls %s: random source: %w", op, rerr)
+	}
+	saved := cryptorand.Reader
+	cryptorand.Reader = a.rng
+	// go-mls draws the reuse guard and sender-data nonce from the global
+	// math/rand; re-seeding it needs //go:debug randseednop=0 in the binary.
+	//lint:ignore SA1019 go-mls reads the global math/rand; seeding it is the only way to make it deterministic.
+	mathrand.Seed(int64(binary.BigEndian.Uint64(seed[:])))
+	defer func() {
+		cryptorand.Reader = saved
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mls %s: %w: %v", op, ErrLibraryPanic, r)
+		}
+	}()
+	return f()
+}
