@@ -17,8 +17,9 @@ type MLS interface {
 	// CreateGroup makes a group at epoch 0 with the identity as its only
 	// member.
 	CreateGroup(id Identity, groupID []byte) (GroupState, error)
-	// Join enters a group from a welcome with one of the given key packages.
-	Join(id Identity, kps []KeyPackageSecret, welcome []byte) (GroupState, error)
+	// Join enters a group from a welcome with whichever of the given key
+	// packages it names, and returns that key package's Ref.
+	Join(id Identity, kps []KeyPackageSecret, welcome []byte) (GroupState, []byte, error)
 	// LoadGroup restores a state saved with GroupState.Marshal.
 	LoadGroup(id Identity, data []byte) (GroupState, error)
 }

@@ -39,7 +39,7 @@ func addMember(t *testing.T, m, j *member) engine.BuiltCommit {
 	require.Equal(t, j.id.InstallationID, owner)
 	bc, err := m.gs.Commit([][]byte{kp.Public}, nil)
 	require.NoError(t, err)
-	j.gs, err = j.a.Join(j.id, []engine.KeyPackageSecret{kp}, bc.Welcome)
+	j.gs, _, err = j.a.Join(j.id, []engine.KeyPackageSecret{kp}, bc.Welcome)
 	require.NoError(t, err)
 	return bc
 }

@@ -46,14 +46,14 @@ func (a *Adapter) CreateGroup(id engine.Identity, groupID []byte) (engine.GroupS
 }
 
 // Join enters a group from a welcome, with whichever key package it names.
-func (a *Adapter) Join(id engine.Identity, kps []engine.KeyPackageSecret, welcomeData []byte) (engine.GroupState, error) {
+func (a *Adapter) Join(id engine.Identity, kps []engine.KeyPackageSecret, welcomeData []byte) (engine.GroupState, []byte, error) {
 	sigPriv, _, err := decodeIdentity(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var welcome mls.Welcome
 	if n, err := syntax.Unmarshal(welcomeData, &welcome); err != nil || n != len(welcomeData) {
-		return nil, fmt.Errorf("join: malformed welcome (%v)", err)
+		return nil, nil, fmt.Errorf("join: malformed welcome (%v)", err)
 	}
 	for _, kpSecret := range kps {
 		if !welcomeNames(welcome, kpSecret.Ref) {
@@ -61,11 +61,11 @@ func (a *Adapter) Join(id engine.Identity, kps []engine.KeyPackageSecret, welcom
 		}
 		kp, err := decodeKeyPackage(kpSecret.Public)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var priv keyPackagePrivate
 		if _, err := syntax.Unmarshal(kpSecret.Private, &priv); err != nil {
-			return nil, fmt.Errorf("join: decode key package secret: %w", err)
+			return nil, nil, fmt.Errorf("join: decode key package secret: %w", err)
 		}
 		var s *mls.State
 		err = a.withSources("join", func() error {
@@ -77,11 +77,11 @@ func (a *Adapter) Join(id engine.Identity, kps []engine.KeyPackageSecret, welcom
 			return s.Tree.SetHashAll()
 		})
 		if err != nil {
-			return nil, fmt.Errorf("join: %w", err)
+			return nil, nil, fmt.Errorf("join: %w", err)
 		}
-		return &group{a: a, state: s}, nil
+		return &group{a: a, state: s}, kpSecret.Ref, nil
 	}
-	return nil, fmt.Errorf("join: welcome names none of our key packages")
+	return nil, nil, fmt.Errorf("join: welcome names none of our key packages")
 }
 
 func welcomeNames(w mls.Welcome, ref []byte) bool {

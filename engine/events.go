@@ -1,0 +1,50 @@
+package engine
+
+import "fmt"
+
+// EventKind names something the engine did that a harness wants to count.
+type EventKind string
+
+// The events the engine reports.
+const (
+	EvCommitWon             EventKind = "commit_won"
+	EvCommitLost            EventKind = "commit_lost"
+	EvRebuilt               EventKind = "rebuilt"
+	EvResentSameBytes       EventKind = "resent_same_bytes"
+	EvNoopIntent            EventKind = "noop_intent"
+	EvDuplicateSkipped      EventKind = "duplicate_skipped"
+	EvCounterRejected       EventKind = "counter_rejected"
+	EvPastEpochAccepted     EventKind = "past_epoch_accepted"
+	EvPastEpochRejected     EventKind = "past_epoch_rejected"
+	EvMemberRemoved         EventKind = "member_removed"
+	EvRemovedSenderRejected EventKind = "removed_sender_rejected"
+	EvPayloadRejected       EventKind = "payload_rejected"
+	EvCommitAccepted        EventKind = "commit_accepted"
+	EvMessageStored         EventKind = "message_stored"
+	EvWelcomeSent           EventKind = "welcome_sent"
+	EvWelcomeApplied        EventKind = "welcome_applied"
+	EvWelcomeSkipped        EventKind = "welcome_skipped"
+	EvIntentFailed          EventKind = "intent_failed"
+	EvGroupBroken           EventKind = "group_broken"
+	EvWidthCapped           EventKind = "width_capped"
+)
+
+// Event is one thing that happened, in a deterministic text form.
+type Event struct {
+	Installation string // who it happened to
+	Kind         EventKind
+	Group        string
+	Seq          uint64 // topic position involved, 0 if none
+	Intent       int64  // intent involved, 0 if none
+	Detail       string
+}
+
+func (e Event) String() string {
+	return fmt.Sprintf("%s %s group=%s seq=%d intent=%d %s", e.Installation, e.Kind, e.Group, e.Seq, e.Intent, e.Detail)
+}
+
+type events struct{ list []Event }
+
+func (ev *events) add(kind EventKind, group string, seq uint64, intent int64, format string, args ...any) {
+	ev.list = append(ev.list, Event{Kind: kind, Group: group, Seq: seq, Intent: intent, Detail: fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/wire"
+)
+
+// commitPlan is what a commit intent turns into at the current epoch.
+type commitPlan struct {
+	addIDs  []string // installations added, in the order their key packages are
+	addKPs  [][]byte
+	removes []string
+	skipped []string // installations with no key package left
+}
+
+// planCommit reads what the commit must do. It asks the directory (network
+// calls, before any write): a failure there is transient.
+func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commitPlan, bool, error) {
+	var plan commitPlan
+	var mem map[string]uint64
+	if err := c.cfg.Store.View(func(tx Tx) error {
+		var err error
+		mem, err = members(tx, g.ID)
+		return err
+	}); err != nil {
+		return plan, false, err
+	}
+	var addAccounts []string
+	switch in.Kind {
+	case intent.AddMembers:
+		addAccounts = decodeAccounts(in.Data)
+	case intent.RemoveMembers:
+		targets := map[string]bool{}
+		for _, a := range decodeAccounts(in.Data) {
+			targets[a] = true
+		}
+		for id := range mem {
+			if targets[AccountOf(id)] && id != c.self {
+				plan.removes = append(plan.removes, id)
+			}
+		}
+		sort.Strings(plan.removes)
+	}
+	// The creator's other installations join with its first commit.
+	if g.Epoch == 0 {
+		addAccounts = append(addAccounts, c.account)
+	}
+	seen := map[string]bool{}
+	for _, account := range addAccounts {
+		installs, err := c.cfg.Transport.Installations(account)
+		if err != nil {
+			return plan, false, err
+		}
+		for _, id := range installs {
+			if _, in := mem[id]; in || seen[id] {
+				continue
+			}
+			seen[id] = true
+			kp, err := c.cfg.Transport.FetchKeyPackage(id)
+			if errors.Is(err, ErrNoKeyPackage) {
+				plan.skipped = append(plan.skipped, id)
+				continue
+			}
+			if err != nil {
+				return plan, false, err
+			}
+			if owner, err := c.cfg.MLS.KeyPackageOwner(kp); err != nil || owner != id {
+				plan.skipped = append(plan.skipped, id)
+				continue
+			}
+			plan.addIDs = append(plan.addIDs, id)
+			plan.addKPs = append(plan.addKPs, kp)
+		}
+	}
+	var nothing bool
+	switch in.Kind {
+	case intent.AddMembers:
+		nothing = len(plan.addIDs) == 0
+	case intent.RemoveMembers:
+		nothing = len(plan.removes) == 0
+	}
+	return plan, nothing, nil
+}
+
+// widthAfter is the tree width once n installations are added: go-mls fills
+// blank leaves first and never shrinks the tree.
+func widthAfter(st GroupState, n int) int {
+	blank := st.Width() - len(st.Members())
+	if n <= blank {
+		return st.Width()
+	}
+	return st.Width() + n - blank
+}
+
+func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, error) {
+	none := PublishResult{Action: PublishedNone, Intent: in.ID}
+	var st GroupState
+	if err := c.cfg.Store.View(func(tx Tx) error {
+		var err error
+		st, err = c.current(tx, g)
+		return err
+	}); err != nil {
+		c.dropCaches()
+		return none, fmt.Errorf("publish intent %d: %w", in.ID, err)
+	}
+	plan, nothing, err := c.planCommit(g, in, st)
+	if err != nil {
+		return none, fmt.Errorf("publish intent %d: %w", in.ID, err)
+	}
+	if nothing {
+		return c.finish(in, intent.Committed, intent.ReasonNoop)
+	}
+	if widthAfter(st, len(plan.addIDs)) > c.cfg.WidthCap {
+		return c.finish(in, intent.Failed, intent.ReasonGroupCap)
+	}
+	// Building changes nothing (rule 3): the adapter commits on a copy.
+	built, err := st.Commit(plan.addKPs, plan.removes)
+	if err != nil {
+		return c.buildFailed(in, err)
+	}
+	staged, err := built.Next.Marshal()
+	if err != nil {
+		return c.buildFailed(in, err)
+	}
+	env := wire.Envelope{Kind: wire.KindCommit, GroupID: g.ID, Epoch: g.Epoch, Sender: c.self,
+		Proposals: built.Proposals, Added: plan.addIDs, Removed: plan.removes, MLS: built.Commit}
+	if g.Epoch == 0 {
+		env.Creator = c.self
+	}
+	payload := env.Encode()
+	hash := wire.Hash(payload)
+	var ev events
+	err = c.cfg.Store.Update(func(tx Tx) error {
+		cur, err := loadIntent(tx, in.ID)
+		if err != nil {
+			return err
+		}
+		now, err := loadGroup(tx, g.ID)
+		if err != nil {
+			return err
+		}
+		if now.Epoch != g.Epoch || cur.State != intent.ToSend {
+			return fmt.Errorf("group moved while building intent %d", in.ID)
+		}
+		if err := markPublished(tx, cur, g.Epoch, 0, payload, hash[:], staged); err != nil {
+			return err
+		}
+		for _, id := range plan.addIDs {
+			if _, err := tx.Exec(`INSERT INTO outbound_welcomes(intent_id, attempt, group_id, installation_id, epoch, welcome, state)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, in.ID, cur.Attempts+1, g.ID, id, g.Epoch+1, built.Welcome, WelcomePending); err != nil {
+				return err
+			}
+		}
+		if cur.Attempts > 0 {
+			ev.add(EvRebuilt, g.ID, 0, in.ID, "attempt=%d epoch=%d", cur.Attempts+1, g.Epoch)
+		}
+		return nil
+	})
+	if err != nil {
+		c.dropCaches()
+		return none, fmt.Errorf("publish intent %d: %w", in.ID, err)
+	}
+	c.staged[in.ID] = built.Next
+	return c.send(in, payload, &ev)
+}

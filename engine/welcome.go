@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/mlsim/mlsim/wire"
+)
+
+type outboundWelcome struct {
+	id        int64
+	group     string
+	to        string
+	epoch     uint64
+	commitSeq uint64
+	mls       []byte
+}
+
+// SendWelcomes sends every READY_TO_SEND welcome, oldest first, and marks
+// each SENT after it is sent: a crash in between sends it again (at least
+// once; the joiner applies it at most once). It returns how many it sent.
+func (c *Client) SendWelcomes() (int, error) {
+	var ready []outboundWelcome
+	err := c.cfg.Store.View(func(tx Tx) error {
+		rows, err := tx.Query(`SELECT id, group_id, installation_id, epoch, commit_seq, welcome FROM outbound_welcomes
+			WHERE state = ? ORDER BY id`, WelcomeReadyToSend)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var w outboundWelcome
+			if err := rows.Scan(&w.id, &w.group, &w.to, &w.epoch, &w.commitSeq, &w.mls); err != nil {
+				return err
+			}
+			ready = append(ready, w)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("send welcomes: %w", err)
+	}
+	sent := 0
+	for _, w := range ready {
+		payload := (&wire.Welcome{GroupID: w.group, Epoch: w.epoch, CommitSeq: w.commitSeq, Adder: c.self, MLS: w.mls}).Encode()
+		if err := c.cfg.Transport.Publish(wire.WelcomeTopic(w.to), payload); err != nil {
+			return sent, fmt.Errorf("send welcome to %s: %w", w.to, err)
+		}
+		err := c.update(func(tx Tx, ev *events) error {
+			ev.add(EvWelcomeSent, w.group, w.commitSeq, 0, "to=%s epoch=%d", w.to, w.epoch)
+			_, err := tx.Exec(`UPDATE outbound_welcomes SET state = ? WHERE id = ?`, WelcomeSent, w.id)
+			return err
+		})
+		if err != nil {
+			return sent, fmt.Errorf("send welcome to %s: %w", w.to, err)
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+// ProcessWelcomes reads the installation's welcome topic in order, one
+// transaction per welcome, and stops at the first transient error so the
+// cursor never passes a welcome that failed (SPEC §6). It returns the
+// groups it joined.
+func (c *Client) ProcessWelcomes() ([]string, error) {
+	topic := wire.WelcomeTopic(c.self)
+	var cur uint64
+	if err := c.cfg.Store.View(func(tx Tx) error {
+		var err error
+		cur, err = cursor(tx, topic)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("process welcomes: %w", err)
+	}
+	page, err := c.cfg.Transport.Query(topic, cur, c.cfg.PageSize)
+	if err != nil {
+		return nil, fmt.Errorf("process welcomes: %w", err)
+	}
+	var joined []string
+	for _, env := range page.Envelopes {
+		group, err := c.processWelcome(topic, env)
+		if err != nil {
+			return joined, fmt.Errorf("process welcome seq %d: %w", env.Seq, err)
+		}
+		if group != "" {
+			joined = append(joined, group)
+		}
+	}
+	return joined, nil
+}
+
+func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, error) {
+	joinedGroup := ""
+	err := c.update(func(tx Tx, ev *events) error {
+		joinedGroup = ""
+		cur, err := cursor(tx, topic)
+		if err != nil || env.Seq <= cur {
+			return err
+		}
+		if err := setCursor(tx, topic, env.Seq); err != nil {
+			return err
+		}
+		w, err := wire.DecodeWelcome(env.Payload)
+		if err != nil {
+			ev.add(EvWelcomeSkipped, "", env.Seq, 0, "malformed")
+			return nil
+		}
+		g, err := loadGroup(tx, w.GroupID)
+		held := err == nil
+		if held && (g.RemovedAtSeq == 0 && g.Epoch >= w.Epoch || g.RemovedAtSeq != 0 && g.RemovedAtSeq >= w.CommitSeq) {
+			// Applied at most once; never for a group held at an equal or
+			// later epoch, nor one that predates our last removal.
+			ev.add(EvWelcomeSkipped, w.GroupID, env.Seq, 0, "stale epoch=%d", w.Epoch)
+			return nil
+		}
+		kps, err := c.keyPackages(tx)
+		if err != nil {
+			return err
+		}
+		st, used, err := c.cfg.MLS.Join(c.ident, kps, w.MLS)
+		if err != nil || string(st.GroupID()) != w.GroupID || st.Epoch() != w.Epoch {
+			ev.add(EvWelcomeSkipped, w.GroupID, env.Seq, 0, "cannot join: %v", err)
+			return nil
+		}
+		if err := c.startMembership(tx, w, st, held, env.TimestampNs, used); err != nil {
+			return err
+		}
+		ev.add(EvWelcomeApplied, w.GroupID, w.CommitSeq, 0, "epoch=%d adder=%s", w.Epoch, w.Adder)
+		joinedGroup = w.GroupID
+		return nil
+	})
+	return joinedGroup, err
+}
+
+func (c *Client) keyPackages(tx Tx) ([]KeyPackageSecret, error) {
+	rows, err := tx.Query(`SELECT ref, public, private FROM key_packages ORDER BY ref`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []KeyPackageSecret
+	for rows.Next() {
+		var kp KeyPackageSecret
+		if err := rows.Scan(&kp.Ref, &kp.Public, &kp.Private); err != nil {
+			return nil, err
+		}
+		out = append(out, kp)
+	}
+	return out, rows.Err()
+}
+
+// startMembership records a joined group: a fresh membership (new state,
+// members from the tree, cursor right after the commit that added us). A
+// re-add after a removal starts over the same way; stored messages stay.
+func (c *Client) startMembership(tx Tx, w *wire.Welcome, st GroupState, held bool, nowNs int64, usedKP []byte) error {
+	for _, q := range []string{
+		`DELETE FROM group_states WHERE group_id = ?`,
+		`DELETE FROM group_members WHERE group_id = ?`,
+		`DELETE FROM group_counters WHERE group_id = ?`,
+		`DELETE FROM send_counters WHERE group_id = ?`,
+	} {
+		if _, err := tx.Exec(q, w.GroupID); err != nil {
+			return err
+		}
+	}
+	if held {
+		if _, err := tx.Exec(`UPDATE groups SET epoch = ?, joined_epoch = ?, removed_at_seq = 0, broken = '' WHERE id = ?`,
+			w.Epoch, w.Epoch, w.GroupID); err != nil {
+			return err
+		}
+	} else if _, err := tx.Exec(`INSERT INTO groups(id, created_at_ns, membership_state, epoch, joined_epoch) VALUES (?, ?, ?, ?, ?)`,
+		w.GroupID, nowNs, ConsentPending, w.Epoch, w.Epoch); err != nil {
+		return err
+	}
+	for _, m := range st.Members() {
+		if _, err := tx.Exec(`INSERT INTO group_members(group_id, installation_id, since_epoch) VALUES (?, ?, ?)`,
+			w.GroupID, m.InstallationID, w.Epoch); err != nil {
+			return err
+		}
+	}
+	if err := saveGroupState(tx, w.GroupID, w.Epoch, st); err != nil {
+		return err
+	}
+	if err := setCursor(tx, wire.GroupTopic(w.GroupID), w.CommitSeq); err != nil {
+		return err
+	}
+	// A used key package's private key is deleted.
+	if _, err := tx.Exec(`DELETE FROM key_packages WHERE ref = ?`, usedKP); err != nil {
+		return err
+	}
+	c.states[w.GroupID] = st
+	for k := range c.past {
+		if k.group == w.GroupID {
+			delete(c.past, k)
+		}
+	}
+	return nil
+}

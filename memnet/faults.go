@@ -1,0 +1,70 @@
+package memnet
+
+// Fault is a network fault that can be armed for an installation's next
+// publish or query.
+type Fault int
+
+const (
+	// PublishLost: the payload is not stored; an error is returned.
+	PublishLost Fault = iota + 1
+	// PublishAmbiguous: the payload is stored; an error is returned anyway.
+	PublishAmbiguous
+	// PublishDelayed: the payload is stored later (after other envelopes,
+	// at the latest on Heal); an error is returned.
+	PublishDelayed
+	// QueryError: the query fails.
+	QueryError
+	// QueryShortPage: the query returns fewer envelopes than it could.
+	QueryShortPage
+)
+
+func (f Fault) String() string {
+	switch f {
+	case PublishLost:
+		return "publish_lost"
+	case PublishAmbiguous:
+		return "publish_ambiguous"
+	case PublishDelayed:
+		return "publish_delayed"
+	case QueryError:
+		return "query_error"
+	case QueryShortPage:
+		return "query_short_page"
+	}
+	return "fault"
+}
+
+// Arm makes the installation's next publish (for publish faults) or next
+// query (for query faults) fail that way. Faults queue up.
+func (s *Server) Arm(installation string, f Fault) {
+	switch f {
+	case PublishLost, PublishAmbiguous, PublishDelayed:
+		s.publishFaults[installation] = append(s.publishFaults[installation], f)
+	case QueryError, QueryShortPage:
+		s.queryFaults[installation] = append(s.queryFaults[installation], f)
+	}
+}
+
+// Partition cuts an installation off: every call fails until Unpartition or
+// Heal.
+func (s *Server) Partition(installation string) { s.partitioned[installation] = true }
+
+// Unpartition reconnects an installation.
+func (s *Server) Unpartition(installation string) { delete(s.partitioned, installation) }
+
+// Partitioned reports whether an installation is cut off.
+func (s *Server) Partitioned(installation string) bool { return s.partitioned[installation] }
+
+func (s *Server) takeFault(m map[string][]Fault, who string) Fault {
+	q := m[who]
+	if len(q) == 0 {
+		return 0
+	}
+	f := q[0]
+	if len(q) == 1 {
+		delete(m, who)
+	} else {
+		m[who] = q[1:]
+	}
+	return f
+}

@@ -1,0 +1,140 @@
+package memnet
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/mlsim/mlsim/engine"
+)
+
+// Record is one stored envelope with what the oracle may know about it.
+type Record struct {
+	engine.TopicEnvelope
+	Publisher string // installation that published it ("" for injected)
+	Garbage   bool   // injected by the simulator, not by a client
+}
+
+// Server is the one topic server of a world.
+type Server struct {
+	topics     map[string][]Record
+	nowNs      int64
+	tick       int64 // how far the clock moves per publish (0: timestamps tie)
+	dir        map[string][][]byte // installation -> unused key packages
+	accounts   map[string][]string // account -> installations, registration order
+	registered map[string]bool
+
+	publishFaults map[string][]Fault // installation -> armed publish faults
+	queryFaults   map[string][]Fault
+	partitioned   map[string]bool
+	delayed       []delayedPublish
+	stats         Stats
+}
+
+type delayedPublish struct {
+	topic, publisher string
+	payload          []byte
+}
+
+// Stats counts what the server did; tests and the simulator read it.
+type Stats struct {
+	Published, Lost, Ambiguous, Delayed, QueryErrors, ShortPages, Partitioned, Injected int
+}
+
+// New returns an empty server whose clock starts at startNs and moves tickNs
+// per publish.
+func New(startNs, tickNs int64) *Server {
+	return &Server{
+		topics:        map[string][]Record{},
+		nowNs:         startNs,
+		tick:          tickNs,
+		dir:           map[string][][]byte{},
+		accounts:      map[string][]string{},
+		registered:    map[string]bool{},
+		publishFaults: map[string][]Fault{},
+		queryFaults:   map[string][]Fault{},
+		partitioned:   map[string]bool{},
+	}
+}
+
+// ErrNetwork is wrapped by every simulated network failure.
+var ErrNetwork = errors.New("network error")
+
+// Stats returns the counts so far.
+func (s *Server) Stats() Stats { return s.stats }
+
+// SetTick changes how far the clock moves per publish (0 makes timestamps
+// tie; a large value makes them jump).
+func (s *Server) SetTick(ns int64) { s.tick = ns }
+
+// Log returns a topic's records in order. The slice is the server's: do not
+// modify it.
+func (s *Server) Log(topic string) []Record { return s.topics[topic] }
+
+// Topics lists topic names in sorted order.
+func (s *Server) Topics() []string {
+	out := make([]string, 0, len(s.topics))
+	for t := range s.topics {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Head is a topic's last sequence id.
+func (s *Server) Head(topic string) uint64 { return uint64(len(s.topics[topic])) }
+
+func (s *Server) appendRecord(topic, publisher string, payload []byte, garbage bool) uint64 {
+	log := s.topics[topic]
+	seq := uint64(len(log)) + 1
+	s.topics[topic] = append(log, Record{
+		TopicEnvelope: engine.TopicEnvelope{Seq: seq, TimestampNs: s.nowNs, Payload: append([]byte(nil), payload...)},
+		Publisher:     publisher,
+		Garbage:       garbage,
+	})
+	s.nowNs += s.tick
+	return seq
+}
+
+// Inject appends a payload no client published (garbage, a replay, a
+// forged header), tagged so the oracle rejects it without keys.
+func (s *Server) Inject(topic string, payload []byte) uint64 {
+	s.stats.Injected++
+	return s.appendRecord(topic, "", payload, true)
+}
+
+// Heal lands every delayed publish, in the order they were made, and lifts
+// every partition and armed fault.
+func (s *Server) Heal() {
+	for _, d := range s.delayed {
+		s.appendRecord(d.topic, d.publisher, d.payload, false)
+	}
+	s.delayed = nil
+	s.partitioned = map[string]bool{}
+	s.publishFaults = map[string][]Fault{}
+	s.queryFaults = map[string][]Fault{}
+}
+
+// LandDelayed lands the oldest delayed publish, if any; it reports whether
+// one landed.
+func (s *Server) LandDelayed() bool {
+	if len(s.delayed) == 0 {
+		return false
+	}
+	d := s.delayed[0]
+	s.delayed = s.delayed[1:]
+	s.appendRecord(d.topic, d.publisher, d.payload, false)
+	return true
+}
+
+// PendingDelayed is how many delayed publishes have not landed.
+func (s *Server) PendingDelayed() int { return len(s.delayed) }
+
+// For returns the transport an installation uses.
+func (s *Server) For(installation string) engine.Transport {
+	return &conn{s: s, who: installation}
+}
+
+func (s *Server) netErr(who, what string) error {
+	return fmt.Errorf("%s for %s: %w", what, who, ErrNetwork)
+}
