@@ -7,6 +7,7 @@ replace git.schwanenlied.me/yawning/x448.git => ./x448compat
 require (
 	github.com/cisco/go-mls v0.0.0-20210331162924-158a3829b839
 	github.com/cisco/go-tls-syntax v0.0.0-20200615170901-cc95af012391
+	github.com/google/go-cmp v0.7.0
 	github.com/stretchr/testify v1.12.1
 	modernc.org/sqlite v1.62.0
 )

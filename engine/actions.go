@@ -71,7 +71,7 @@ func (c *Client) RemoveMembers(groupID string, accounts ...string) (int64, error
 
 // KeyUpdate records the intent to refresh this installation's keys.
 func (c *Client) KeyUpdate(groupID string) (int64, error) {
-	return c.newIntent(intent.KeyUpdate, groupID, nil)
+	return c.newIntent(intent.KeyUpdate, groupID, []byte{})
 }
 
 func encodeAccounts(accounts []string) ([]byte, error) {
@@ -100,6 +100,9 @@ func decodeAccounts(data []byte) []string {
 }
 
 func (c *Client) newIntent(kind intent.Kind, groupID string, data []byte) (int64, error) {
+	if data == nil {
+		data = []byte{}
+	}
 	var id int64
 	err := c.update(func(tx Tx, _ *events) error {
 		g, err := loadGroup(tx, groupID)

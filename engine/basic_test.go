@@ -1,4 +1,3 @@
-//go:debug randseednop=0
 package engine_test
 
 import (

@@ -36,6 +36,10 @@ type World struct {
 	MLSFor func(installation string, rng io.Reader) engine.MLS
 	// WrapStore, if set, wraps each installation's store (fault injection).
 	WrapStore func(installation string, s engine.Store) engine.Store
+	// WrapTransport, if set, wraps each installation's transport.
+	WrapTransport func(installation string, t engine.Transport) engine.Transport
+	// Configure, if set, adjusts each installation's config.
+	Configure func(*engine.Config)
 	// Events collects every engine event, in order.
 	Events []engine.Event
 
@@ -89,10 +93,18 @@ func (w *World) open(id string) error {
 	if w.MLSFor != nil {
 		m = w.MLSFor(id, w.rngs[id])
 	}
-	c, err := engine.Open(engine.Config{
-		InstallationID: id, Store: st, Transport: w.Net.For(id), MLS: m, Clock: w.Clock,
+	tr := w.Net.For(id)
+	if w.WrapTransport != nil {
+		tr = w.WrapTransport(id, tr)
+	}
+	cfg := engine.Config{
+		InstallationID: id, Store: st, Transport: tr, MLS: m, Clock: w.Clock,
 		Observer: func(e engine.Event) { w.Events = append(w.Events, e) },
-	})
+	}
+	if w.Configure != nil {
+		w.Configure(&cfg)
+	}
+	c, err := engine.Open(cfg)
 	if err != nil {
 		return err
 	}
