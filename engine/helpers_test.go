@@ -2,6 +2,7 @@
 package engine_test
 
 import (
+	"io"
 	"sort"
 	"testing"
 
@@ -145,4 +146,25 @@ func (n needer) intent(id int64, err error) int64 {
 	n.t.Helper()
 	require.NoError(n.t, err)
 	return id
+}
+
+type worldTweaks struct {
+	wrapStore     func(string, engine.Store) engine.Store
+	wrapTransport func(string, engine.Transport) engine.Transport
+	configure     func(*engine.Config)
+	mlsFor        func(string, io.Reader) engine.MLS
+}
+
+// newGroupWith is newGroup with hooks installed before anyone is created.
+func newGroupWith(t *testing.T, seed uint64, tweak func(*worldTweaks)) *enginetest.World {
+	t.Helper()
+	var wt worldTweaks
+	tweak(&wt)
+	w := enginetest.New(seed)
+	w.WrapStore, w.WrapTransport, w.Configure, w.MLSFor = wt.wrapStore, wt.wrapTransport, wt.configure, wt.mlsFor
+	require.NoError(t, w.Add(everyone...))
+	require.NoError(t, w.C("alice/1").CreateGroup("g"))
+	need(t).intent(w.C("alice/1").AddMembers("g", "bob", "carol"))
+	require.NoError(t, w.Stabilize(20))
+	return w
 }
