@@ -138,3 +138,9 @@ func (s *Server) For(installation string) engine.Transport {
 func (s *Server) netErr(who, what string) error {
 	return fmt.Errorf("%s for %s: %w", what, who, ErrNetwork)
 }
+
+// KeyPackages returns the unused key packages the directory holds for an
+// installation, without consuming them.
+func (s *Server) KeyPackages(installation string) [][]byte {
+	return append([][]byte(nil), s.dir[installation]...)
+}

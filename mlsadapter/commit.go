@@ -36,7 +36,11 @@ func (g *group) Commit(adds [][]byte, removes []string) (engine.BuiltCommit, err
 	if err != nil {
 		return out, err
 	}
-	withUpdate := len(adds) == 0 || g.a.on(PathOnAdd)
+	// The self-update gives every commit a path (bug 3) and a fresh leaf,
+	// so Encap never re-signs the live state's leaf. The variant without
+	// the deep copy also drops it for key updates (an empty path commit),
+	// which is the naive way to rotate keys and lets bug 4 show.
+	withUpdate := (len(adds) == 0 || g.a.on(PathOnAdd)) && (g.a.on(DeepCopyCommit) || len(removes) > 0 || len(adds) > 0)
 	var updateKP *mls.KeyPackage
 	var updateSecret []byte
 	if withUpdate {

@@ -105,10 +105,23 @@ func wireKeySources(keys any) error {
 
 // deepCopy is the bug-4 defence: go-mls's Clone shares key package
 // extension storage with the original, and Commit overwrites it in place.
+// Hashes are not serialised (tls:"omit"); the copy takes them from the
+// original node by node (nil stays nil), which also spares a full rehash.
 func deepCopy(s *mls.State) (*mls.State, error) {
 	data, err := marshalState(s)
 	if err != nil {
 		return nil, err
 	}
-	return unmarshalState(data, true)
+	cp, err := unmarshalState(data, false)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cp.Tree.Nodes {
+		if h := s.Tree.Nodes[i].Hash; h != nil {
+			cp.Tree.Nodes[i].Hash = append(make([]byte, 0, len(h)), h...)
+		} else {
+			cp.Tree.Nodes[i].Hash = nil
+		}
+	}
+	return cp, nil
 }

@@ -1,0 +1,42 @@
+package engine_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/engine/enginetest"
+	"github.com/mlsim/mlsim/wire"
+)
+
+// FuzzSyncInput feeds arbitrary bytes to every member's sync as a payload
+// on the group topic: nothing panics, every member rejects it, and no
+// state but the cursors changes. The seed corpus holds a real message, a
+// real commit and truncations of them.
+func FuzzSyncInput(f *testing.F) {
+	w := enginetest.New(71)
+	require.NoError(f, w.Add("alice/1", "bob/1", "bob/2"))
+	require.NoError(f, w.C("alice/1").CreateGroup("g"))
+	_, err := w.C("alice/1").AddMembers("g", "bob")
+	require.NoError(f, err)
+	require.NoError(f, w.Stabilize(20))
+	_, err = w.C("bob/1").Send("g", []byte("seed"))
+	require.NoError(f, err)
+	require.NoError(f, w.Stabilize(20))
+	for _, r := range w.Net.Log(wire.GroupTopic("g")) {
+		f.Add(r.Payload)
+		f.Add(r.Payload[:len(r.Payload)-1])
+	}
+	f.Add([]byte{1, 2, 0})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		before := stateWithoutCursors(t, w)
+		w.Net.Inject(wire.GroupTopic("g"), payload)
+		for _, id := range w.Names() {
+			require.NoError(t, w.C(id).Sync("g"))
+		}
+		if diff := cmp.Diff(before, stateWithoutCursors(t, w)); diff != "" {
+			t.Fatalf("payload %x changed state:\n%s", payload, diff)
+		}
+	})
+}
