@@ -19,7 +19,7 @@ type Record struct {
 type Server struct {
 	topics     map[string][]Record
 	nowNs      int64
-	tick       int64 // how far the clock moves per publish (0: timestamps tie)
+	tick       int64               // how far the clock moves per publish (0: timestamps tie)
 	dir        map[string][][]byte // installation -> unused key packages
 	accounts   map[string][]string // account -> installations, registration order
 	registered map[string]bool
