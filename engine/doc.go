@@ -1,0 +1,25 @@
+// Package engine is the production MLS group client: durable intents,
+// sync, welcomes and key packages (SPEC §1–6). The simulator runs this same
+// code.
+//
+// The engine runs no goroutines, reads no wall clock and draws no
+// randomness of its own: it declares what it needs — [Store] (transactions
+// over SQLite tables, see package store), [Transport] (topics and the key
+// package directory, see package memnet), [MLS] (see package mlsadapter)
+// and [Clock] — and callers pass them in [Config]. One call is one small
+// synchronous step:
+//
+//   - user actions: [Client.CreateGroup], [Client.Send],
+//     [Client.AddMembers], [Client.RemoveMembers], [Client.KeyUpdate],
+//     [Client.SetConsent];
+//   - publishing: [Client.PublishNext] (write-ahead, then send);
+//   - reading: [Client.BeginSync] and [SyncBatch.Step] (one envelope per
+//     transaction; batches may interleave), [Client.Sync], [Client.SyncAll];
+//   - welcomes and keys: [Client.SendWelcomes], [Client.ProcessWelcomes],
+//     [Client.EnsureKeyPackages];
+//   - inspection: [Client.Snapshot]; events through [Config.Observer].
+//
+// Errors wrap their cause with %w; callers branch on [ErrUnknownGroup],
+// [ErrRemoved], [ErrSelfRemoval], [ErrGroupBroken] and the transport's own
+// errors (all transient).
+package engine
