@@ -70,14 +70,13 @@ var ErrIllegalTransition = errors.New("illegal intent transition")
 // PUBLISHED clears the attempt's working data but keeps its hash in
 // intent_attempts (rule 5).
 func moveIntent(tx Tx, in intent.Intent, to intent.State, reason intent.Reason) error {
-	if !intent.Legal(in.State, to, reason) {
-		return fmt.Errorf("intent %d %s -> %s(%s): %w", in.ID, in.State, to, reason, ErrIllegalTransition)
-	}
-	var err error
 	if to == intent.Published {
 		return fmt.Errorf("intent %d: publishing goes through markPublished", in.ID)
 	}
-	_, err = tx.Exec(`UPDATE group_intents SET state = ?, reason = ?, message_hash = NULL, staged_commit = NULL, payload = NULL
+	if !intent.Legal(in.State, to, reason) {
+		return fmt.Errorf("intent %d %s -> %s(%s): %w", in.ID, in.State, to, reason, ErrIllegalTransition)
+	}
+	_, err := tx.Exec(`UPDATE group_intents SET state = ?, reason = ?, message_hash = NULL, staged_commit = NULL, payload = NULL
 		WHERE id = ?`, to, string(reason), in.ID)
 	if err != nil {
 		return err
