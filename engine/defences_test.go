@@ -51,7 +51,10 @@ func worldWith(seed uint64, without mlsadapter.Defence, ids ...string) (*enginet
 	return w, w.Add(ids...)
 }
 
-var eight = []string{"a/1", "b/1", "c/1", "d/1", "e/1", "f/1", "g/1", "h/1"}
+var (
+	eight = []string{"a/1", "b/1", "c/1", "d/1", "e/1", "f/1", "g/1", "h/1"}
+	nine  = append(append([]string(nil), eight...), "i/1")
+)
 
 // Each scenario passes with the production adapter and fails with the
 // variant that lacks the defence it exercises (GOMLS.md bugs 3, 4, 5).
@@ -60,28 +63,35 @@ var defenceScenarios = []struct {
 	scenario func(*enginetest.World) error
 }{
 	{mlsadapter.PathOnAdd, func(w *enginetest.World) error {
-		// Paths are committed, a member is removed (its path blanked, but
-		// a/1 keeps the old path secrets), then a/1 adds newcomers, then
-		// everyone commits.
+		// Eight leaves (a=0 ... h=7). a's key update gives it the secrets
+		// of nodes 1, 3 and 7. c removes b: node 1 goes blank, c's path
+		// renews 3 and 7, and a keeps its old secret for node 1. a then
+		// adds i into b's free leaf: without a path, the welcome carries
+		// that stale secret for node 1, from which i derives a wrong
+		// secret for node 3. e's next commit encrypts to node 3, and i
+		// cannot process it.
 		if err := w.C("a/1").CreateGroup("g"); err != nil {
 			return err
 		}
-		if err := addOneByOne(w, "a/1", eight[1:6]); err != nil {
-			return err
-		}
-		if err := keyUpdates(w, eight[:6]); err != nil {
-			return err
-		}
-		if _, err := w.C("b/1").RemoveMembers("g", "c", "d"); err != nil {
+		if _, err := w.C("a/1").AddMembers("g", "b", "c", "d", "e", "f", "g", "h"); err != nil {
 			return err
 		}
 		if err := w.Stabilize(20); err != nil {
 			return err
 		}
-		if err := addOneByOne(w, "a/1", eight[6:]); err != nil {
+		if err := keyUpdates(w, []string{"a/1"}); err != nil {
 			return err
 		}
-		return keyUpdates(w, []string{"a/1", "b/1", "e/1", "f/1", "g/1", "h/1", "b/1", "h/1"})
+		if _, err := w.C("c/1").RemoveMembers("g", "b"); err != nil {
+			return err
+		}
+		if err := w.Stabilize(20); err != nil {
+			return err
+		}
+		if err := addOneByOne(w, "a/1", []string{"i/1"}); err != nil {
+			return err
+		}
+		return keyUpdates(w, []string{"e/1"})
 	}},
 	{mlsadapter.DeepCopyCommit, func(w *enginetest.World) error {
 		// Two members that have committed before commit from one epoch;
@@ -133,19 +143,10 @@ var defenceScenarios = []struct {
 func TestAdapterDefencesMatter(t *testing.T) {
 	for _, tc := range defenceScenarios {
 		t.Run(tc.without.String(), func(t *testing.T) {
-			if tc.without == mlsadapter.PathOnAdd {
-				// The production adapter passes this scenario, but no scenario
-				// found yet makes the variant's stale path secret observable
-				// (GOMLS.md measured it at 8 members); tracked as open work.
-				w, err := worldWith(61, 0, eight...)
-				require.NoError(t, err)
-				require.True(t, healthy(t, w, tc.scenario), "production adapter")
-				t.Skip("bug 3 not yet reproduced through the engine: see the closing note of issue 2")
-			}
-			w, err := worldWith(61, 0, eight...)
+			w, err := worldWith(61, 0, nine...)
 			require.NoError(t, err)
 			require.True(t, healthy(t, w, tc.scenario), "production adapter")
-			w, err = worldWith(61, tc.without, eight...)
+			w, err = worldWith(61, tc.without, nine...)
 			require.NoError(t, err)
 			require.False(t, healthy(t, w, tc.scenario), "variant without %s", tc.without)
 		})

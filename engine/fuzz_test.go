@@ -14,6 +14,12 @@ import (
 // on the group topic: nothing panics, every member rejects it, and no
 // state but the cursors changes. The seed corpus holds a real message, a
 // real commit and truncations of them.
+//
+// Each input syncs three clients (about 100 execs/s), so Go's default
+// minimisation of a new input (60 s of execs, reported only at its end)
+// looks like a stall; run it as
+//
+//	go test ./engine -run XXX -fuzz FuzzSyncInput -fuzzminimizetime 3s
 func FuzzSyncInput(f *testing.F) {
 	w := enginetest.New(71)
 	require.NoError(f, w.Add("alice/1", "bob/1", "bob/2"))
