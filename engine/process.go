@@ -8,12 +8,6 @@ import (
 	"github.com/mlsim/mlsim/wire"
 )
 
-// verdict is how one envelope was judged.
-type verdict struct {
-	accepted bool
-	reason   string // why it was rejected or skipped
-}
-
 // processEnvelope is one transaction: check the cursor, judge and apply the
 // envelope, advance the cursor, and re-evaluate our PUBLISHED intents.
 func (c *Client) processEnvelope(group string, env TopicEnvelope) error {
