@@ -29,7 +29,10 @@ func (c *Client) CreateGroup(groupID string) error {
 		if _, err := tx.Exec(`INSERT INTO group_members(group_id, installation_id, since_epoch) VALUES (?, ?, 0)`, groupID, c.self); err != nil {
 			return err
 		}
-		return saveGroupState(tx, groupID, 0, st)
+		if err := saveGroupState(tx, groupID, 0, st); err != nil {
+			return err
+		}
+		return logEpoch(tx, groupID, st, 0, nil, "create")
 	})
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ const (
 	EvWelcomeSent           EventKind = "welcome_sent"
 	EvWelcomeApplied        EventKind = "welcome_applied"
 	EvWelcomeSkipped        EventKind = "welcome_skipped"
+	EvWelcomeDeferred       EventKind = "welcome_deferred"
 	EvIntentFailed          EventKind = "intent_failed"
 	EvGroupBroken           EventKind = "group_broken"
 	EvWidthCapped           EventKind = "width_capped"

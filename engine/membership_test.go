@@ -60,3 +60,32 @@ func TestConsent(t *testing.T) {
 	g, _ = groupOf(snap(t, w, "bob/1"), "g")
 	require.Equal(t, engine.ConsentRejected, g.Consent)
 }
+
+// Found by the simulator: an installation offline while it is removed and
+// re-added must not let the second welcome jump over the messages still
+// owed to its first membership. The welcome waits until the group topic
+// has been read up to the commit that re-added it.
+func TestReAddWelcomeWaitsForSync(t *testing.T) {
+	w := newGroup(t, 54)
+	w.Net.Partition("carol/1")
+	need(t).intent(w.C("alice/1").Send("g", []byte("owed")))
+	need(t).intent(w.C("bob/1").RemoveMembers("g", "carol"))
+	require.NoError(t, w.Stabilize(20))
+	need(t).intent(w.C("bob/2").AddMembers("g", "carol"))
+	require.NoError(t, w.Stabilize(20))
+	w.Net.Unpartition("carol/1")
+
+	joined, err := w.C("carol/1").ProcessWelcomes()
+	require.NoError(t, err)
+	require.Empty(t, joined, "the re-add welcome must wait for the sync")
+	require.Equal(t, 1, countEvents(w, engine.EvWelcomeDeferred))
+	require.NoError(t, w.C("carol/1").Sync("g"))
+	g, _ := groupOf(snap(t, w, "carol/1"), "g")
+	require.NotZero(t, g.RemovedAtSeq)
+	joined, err = w.C("carol/1").ProcessWelcomes()
+	require.NoError(t, err)
+	require.Equal(t, []string{"g"}, joined)
+	require.NoError(t, w.Stabilize(20))
+	requireGroup(t, w, "g", 3, groupG...)
+	requireMessages(t, w, "g", []string{"alice/1#2:owed"}, "carol/1", "alice/1")
+}

@@ -107,6 +107,9 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 	if err := c.enterEpoch(tx, g, next); err != nil {
 		return err
 	}
+	if err := logEpoch(tx, g.ID, next, env.Seq, hash[:], "commit"); err != nil {
+		return err
+	}
 	ev.add(EvCommitAccepted, g.ID, env.Seq, 0, "epoch=%d sender=%s", g.Epoch+1, e.Sender)
 	if len(e.Removed) > 0 {
 		ev.add(EvMemberRemoved, g.ID, env.Seq, 0, "%s", strings.Join(e.Removed, ","))
@@ -120,9 +123,8 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 	} else if len(e.Removed) > 0 {
 		body += "; removed " + strings.Join(e.Removed, ",")
 	}
-	_, err := storeMessage(tx, messageRow{ID: "commit:" + hex.EncodeToString(hash[:8]), Group: g.ID, Body: []byte(body),
+	return storeMessage(tx, messageRow{ID: "commit:" + hex.EncodeToString(hash[:8]), Group: g.ID, Body: []byte(body),
 		SentNs: env.TimestampNs, Kind: kind, Sender: e.Sender, Seq: env.Seq, Epoch: e.Epoch})
-	return err
 }
 
 // recordRemoval: go-mls cannot process the commit that removes us. What can

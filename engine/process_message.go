@@ -57,7 +57,7 @@ func (c *Client) judgeMessage(tx Tx, ev *events, g groupRow, env TopicEnvelope, 
 	if err := recordCounter(tx, g.ID, e.Sender, e.Epoch, e.Counter); err != nil {
 		return err
 	}
-	if _, err := storeMessage(tx, messageRow{ID: e.MessageID, Group: g.ID, Body: body, SentNs: env.TimestampNs,
+	if err := storeMessage(tx, messageRow{ID: e.MessageID, Group: g.ID, Body: body, SentNs: env.TimestampNs,
 		Kind: MessageApplication, Sender: e.Sender, Seq: env.Seq, Epoch: e.Epoch}); err != nil {
 		return err
 	}

@@ -62,6 +62,9 @@ func (c *Client) publishMessage(g groupRow, in intent.Intent) (PublishResult, er
 		}
 		env := wire.Envelope{Kind: wire.KindApplication, GroupID: g.ID, Epoch: g.Epoch, Sender: c.self,
 			Counter: counter, MessageID: msgID, MLS: ct}
+		if g.Epoch == 0 {
+			env.Creator = c.self // only the creator is ever at epoch 0
+		}
 		payload = env.Encode()
 		hash := wire.Hash(payload)
 		if _, err := tx.Exec(`INSERT INTO send_counters(group_id, epoch, last_counter) VALUES (?, ?, ?)

@@ -186,16 +186,14 @@ type messageRow struct {
 	Epoch  uint64
 }
 
-// storeMessage stores a message once; it reports whether it was new.
-func storeMessage(tx Tx, m messageRow) (bool, error) {
-	res, err := tx.Exec(`INSERT INTO group_messages(id, group_id, decrypted_message_bytes, sent_at_ns, kind, sender_installation_id, sender_account, seq, epoch)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+// storeMessage stores the message at its topic position. Sync has already
+// skipped second copies by message id (messageStored); a position is
+// processed once, so a conflict here is an error, never ignored.
+func storeMessage(tx Tx, m messageRow) error {
+	_, err := tx.Exec(`INSERT INTO group_messages(id, group_id, decrypted_message_bytes, sent_at_ns, kind, sender_installation_id, sender_account, seq, epoch)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.Group, m.Body, m.SentNs, m.Kind, m.Sender, AccountOf(m.Sender), m.Seq, m.Epoch)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return err
 }
 
 func messageStored(tx Tx, id string) (bool, error) {

@@ -81,6 +81,9 @@ func moveIntent(tx Tx, in intent.Intent, to intent.State, reason intent.Reason) 
 	if err != nil {
 		return err
 	}
+	if err := logTransition(tx, in, to, reason); err != nil {
+		return err
+	}
 	if to != intent.Committed || reason == intent.ReasonNoop {
 		// Welcomes of an attempt that did not win will never be sent.
 		_, err = tx.Exec(`DELETE FROM outbound_welcomes WHERE intent_id = ? AND state = ?`, in.ID, WelcomePending)
@@ -100,6 +103,16 @@ func markPublished(tx Tx, in intent.Intent, epoch, counter uint64, payload, hash
 	}
 	_, err := tx.Exec(`UPDATE group_intents SET state = ?, message_hash = ?, staged_commit = ?, payload = ?, epoch = ?, counter = ?, attempts = ?
 		WHERE id = ?`, intent.Published, hash, staged, payload, epoch, counter, attempt, in.ID)
+	if err != nil {
+		return err
+	}
+	return logTransition(tx, in, intent.Published, intent.ReasonNone)
+}
+
+// logTransition appends to the audit log of intent state changes.
+func logTransition(tx Tx, in intent.Intent, to intent.State, reason intent.Reason) error {
+	_, err := tx.Exec(`INSERT INTO intent_transitions(intent_id, group_id, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)`,
+		in.ID, in.GroupID, in.State, to, string(reason))
 	return err
 }
 

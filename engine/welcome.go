@@ -78,9 +78,13 @@ func (c *Client) ProcessWelcomes() ([]string, error) {
 	}
 	var joined []string
 	for _, env := range page.Envelopes {
-		group, err := c.processWelcome(topic, env)
+		group, deferred, err := c.processWelcome(topic, env)
 		if err != nil {
 			return joined, fmt.Errorf("process welcome seq %d: %w", env.Seq, err)
+		}
+		if deferred {
+			// Welcomes are applied in order: the rest wait with this one.
+			return joined, nil
 		}
 		if group != "" {
 			joined = append(joined, group)
@@ -89,24 +93,43 @@ func (c *Client) ProcessWelcomes() ([]string, error) {
 	return joined, nil
 }
 
-func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, error) {
-	joinedGroup := ""
+func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, error) {
+	joinedGroup, deferred := "", false
 	err := c.update(func(tx Tx, ev *events) error {
-		joinedGroup = ""
+		joinedGroup, deferred = "", false
 		cur, err := cursor(tx, topic)
 		if err != nil || env.Seq <= cur {
 			return err
 		}
+		w, werr := wire.DecodeWelcome(env.Payload)
+		var g groupRow
+		held := false
+		if werr == nil {
+			g, err = loadGroup(tx, w.GroupID)
+			held = err == nil
+		}
+		if held && g.RemovedAtSeq == 0 && g.Broken == "" && g.Epoch < w.Epoch {
+			// We are still a member at an older epoch: the welcome is for a
+			// re-add after a removal we have not read yet. Read up to the
+			// commit first, or the messages owed to the old membership are
+			// skipped (L3); the welcome waits, the cursor stays.
+			gcur, err := cursor(tx, wire.GroupTopic(w.GroupID))
+			if err != nil {
+				return err
+			}
+			if gcur < w.CommitSeq {
+				deferred = true
+				ev.add(EvWelcomeDeferred, w.GroupID, w.CommitSeq, 0, "synced to seq %d", gcur)
+				return nil
+			}
+		}
 		if err := setCursor(tx, topic, env.Seq); err != nil {
 			return err
 		}
-		w, err := wire.DecodeWelcome(env.Payload)
-		if err != nil {
+		if werr != nil {
 			ev.add(EvWelcomeSkipped, "", env.Seq, 0, "malformed")
 			return nil
 		}
-		g, err := loadGroup(tx, w.GroupID)
-		held := err == nil
 		if held && (g.RemovedAtSeq == 0 && g.Epoch >= w.Epoch || g.RemovedAtSeq != 0 && g.RemovedAtSeq >= w.CommitSeq) {
 			// Applied at most once; never for a group held at an equal or
 			// later epoch, nor one that predates our last removal.
@@ -129,7 +152,7 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, error)
 		joinedGroup = w.GroupID
 		return nil
 	})
-	return joinedGroup, err
+	return joinedGroup, deferred, err
 }
 
 func (c *Client) keyPackages(tx Tx) ([]KeyPackageSecret, error) {
@@ -179,6 +202,9 @@ func (c *Client) startMembership(tx Tx, w *wire.Welcome, st GroupState, held boo
 		}
 	}
 	if err := saveGroupState(tx, w.GroupID, w.Epoch, st); err != nil {
+		return err
+	}
+	if err := logEpoch(tx, w.GroupID, st, w.CommitSeq, nil, "welcome"); err != nil {
 		return err
 	}
 	if err := setCursor(tx, wire.GroupTopic(w.GroupID), w.CommitSeq); err != nil {

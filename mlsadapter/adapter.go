@@ -52,6 +52,7 @@ func (d Defence) String() string {
 type Adapter struct {
 	rng      io.Reader
 	disabled Defence // 0: every defence on
+	meter    *Meter  // nil: not measured
 }
 
 var _ engine.MLS = (*Adapter)(nil)

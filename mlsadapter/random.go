@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	mathrand "math/rand"
+	"time"
 )
 
 // withSources installs the adapter's stream into go-mls's process-global
@@ -22,7 +23,15 @@ func (a *Adapter) withSources(op string, f func() error) (err error) {
 	// math/rand; re-seeding it needs //go:debug randseednop=0 in the binary.
 	//lint:ignore SA1019 go-mls reads the global math/rand; seeding it is the only way to make it deterministic.
 	mathrand.Seed(int64(binary.BigEndian.Uint64(seed[:])))
+	var start time.Time
+	if a.meter != nil {
+		start = time.Now()
+	}
 	defer func() {
+		if a.meter != nil {
+			a.meter.Calls++
+			a.meter.Total += time.Since(start)
+		}
 		cryptorand.Reader = saved
 		if r := recover(); r != nil {
 			err = fmt.Errorf("mls %s: %w: %v", op, ErrLibraryPanic, r)

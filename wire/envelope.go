@@ -46,7 +46,9 @@ type Envelope struct {
 	Proposals [][]byte
 	Added     []string
 	Removed   []string
-	Creator   string // set iff Epoch == 0: the epoch's only member
+	// Creator is set iff Epoch == 0, on commits and messages alike: epoch
+	// 0 has one member, the creator, and no earlier commit names it.
+	Creator string
 
 	// Application: the per-(sender, epoch) counter and the message id.
 	Counter   uint64
@@ -72,6 +74,7 @@ func (e *Envelope) Encode() []byte {
 	case KindApplication:
 		w.uint(e.Counter)
 		w.string(e.MessageID)
+		w.string(e.Creator)
 	}
 	w.bytes(e.MLS)
 	return w.buf
@@ -100,6 +103,7 @@ func Decode(payload []byte) (*Envelope, error) {
 	case KindApplication:
 		e.Counter = r.uint()
 		e.MessageID = r.string()
+		e.Creator = r.string()
 	case KindProposal:
 	default:
 		r.fail("unknown kind")
@@ -122,7 +126,7 @@ func (e *Envelope) check() error {
 	switch {
 	case e.GroupID == "" || e.Sender == "":
 		return fmt.Errorf("%w: missing group or sender", ErrMalformed)
-	case e.Kind == KindCommit && (e.Epoch == 0) != (e.Creator != ""):
+	case e.Kind != KindProposal && (e.Epoch == 0) != (e.Creator != ""):
 		return fmt.Errorf("%w: creator named iff epoch 0", ErrMalformed)
 	case e.Kind == KindApplication && e.Counter == 0:
 		return fmt.Errorf("%w: counter starts at 1", ErrMalformed)

@@ -115,6 +115,9 @@ func (w *World) open(id string) error {
 // C returns an installation's client.
 func (w *World) C(id string) *engine.Client { return w.clients[id] }
 
+// Store returns an installation's store, unwrapped.
+func (w *World) Store(id string) engine.Store { return w.stores[id] }
+
 // Names lists installations in creation order.
 func (w *World) Names() []string { return append([]string(nil), w.names...) }
 

@@ -1,0 +1,218 @@
+package checker
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/wire"
+)
+
+// Withheld is a membership that a welcome-withholding member made and never
+// welcomed: exempt from L1, L3 and L5, with the withholder named as cause.
+type Withheld struct {
+	Group        string
+	Installation string
+	CommitSeq    uint64
+	Withholder   string
+}
+
+// Final checks L1–L5 against every client's snapshot, after the liveness
+// phase. withholders names the installations known to withhold welcomes
+// (a Byzantine scenario); their unwelcomed joiners are exempt and
+// returned.
+func (c *Checker) Final(step int, l Log, snaps []engine.Snapshot, withholders []string) []Withheld {
+	c.Oracle.Fold(l)
+	by := map[string]*engine.Snapshot{}
+	for i := range snaps {
+		by[snaps[i].Installation] = &snaps[i]
+	}
+	exempt := c.withheld(l, withholders)
+	// A withheld membership is exempt in the epochs it spans.
+	isExempt := func(group, inst string, epoch uint64) bool {
+		for _, w := range exempt {
+			if w.Group != group || w.Installation != inst {
+				continue
+			}
+			g := c.Oracle.Group(group)
+			add, _ := g.CommitAt(w.CommitSeq)
+			for _, s := range g.spans[inst] {
+				if s.from == add.Epoch+1 && epoch >= s.from && (s.to == 0 || epoch < s.to) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, g := range c.Oracle.Groups() {
+		c.convergence(step, g, by, isExempt)
+		c.completeness(step, g, by, isExempt)
+		c.welcomed(step, g, by, isExempt)
+	}
+	for i := range snaps {
+		c.intentsSettled(step, &snaps[i])
+	}
+	return exempt
+}
+
+// withheld finds the additions made by a withholder whose joiner's welcome
+// topic never received a welcome for that commit.
+func (c *Checker) withheld(l Log, withholders []string) []Withheld {
+	var out []Withheld
+	for _, g := range c.Oracle.Groups() {
+		for _, a := range g.Added {
+			if !slices.Contains(withholders, a.Adder) || welcomeSent(l, g.ID, a) {
+				continue
+			}
+			out = append(out, Withheld{Group: g.ID, Installation: a.Installation, CommitSeq: a.Seq, Withholder: a.Adder})
+		}
+	}
+	return out
+}
+
+func welcomeSent(l Log, group string, a Addition) bool {
+	for _, r := range l.Log(wire.WelcomeTopic(a.Installation)) {
+		if w, err := wire.DecodeWelcome(r.Payload); err == nil && w.GroupID == group && w.CommitSeq == a.Seq {
+			return true
+		}
+	}
+	return false
+}
+
+func groupIn(s *engine.Snapshot, id string) (engine.GroupSnapshot, bool) {
+	if s == nil {
+		return engine.GroupSnapshot{}, false
+	}
+	for _, g := range s.Groups {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return engine.GroupSnapshot{}, false
+}
+
+// L1: every current member is at the oracle's epoch with the oracle's
+// member set, healthy, and all hold one authenticator.
+func (c *Checker) convergence(step int, g *Group, by map[string]*engine.Snapshot, isExempt func(string, string, uint64) bool) {
+	want := g.MemberList()
+	auth := map[string][]string{}
+	for _, id := range want {
+		if isExempt(g.ID, id, g.Epoch) {
+			continue
+		}
+		bad := func(format string, args ...any) {
+			c.report(Violation{Property: "L1", Step: step, Group: g.ID, Installations: []string{id}, Message: fmt.Sprintf(format, args...)})
+		}
+		gs, ok := groupIn(by[id], g.ID)
+		switch {
+		case !ok:
+			bad("a member at epoch %d does not hold the group", g.Epoch)
+		case gs.Broken != "":
+			bad("stopped: %s", gs.Broken)
+		case gs.RemovedAtSeq != 0:
+			bad("believes it was removed at seq %d, but it is a member", gs.RemovedAtSeq)
+		case gs.Epoch != g.Epoch:
+			bad("at epoch %d, the group is at %d", gs.Epoch, g.Epoch)
+		case !slices.Equal(gs.Members, want):
+			bad("members %s, the group has %s", strings.Join(gs.Members, ","), strings.Join(want, ","))
+		default:
+			auth[gs.Authenticator] = append(auth[gs.Authenticator], id)
+		}
+	}
+	if len(auth) > 1 {
+		var who []string
+		for _, ids := range auth {
+			who = append(who, ids...)
+		}
+		c.report(Violation{Property: "L1", Step: step, Group: g.ID, Installations: who,
+			Message: fmt.Sprintf("%d different authenticators at epoch %d", len(auth), g.Epoch)})
+	}
+}
+
+// L3: every accepted message is stored by every installation that was a
+// member throughout from its epoch to its position.
+func (c *Checker) completeness(step int, g *Group, by map[string]*engine.Snapshot, isExempt func(string, string, uint64) bool) {
+	stored := map[string]map[string]uint64{} // installation -> message id -> seq
+	for inst, s := range by {
+		m := map[string]uint64{}
+		for _, msg := range s.Messages {
+			if msg.Group == g.ID {
+				m[msg.ID] = msg.Seq
+			}
+		}
+		stored[inst] = m
+	}
+	members := sortedKeys(g.spans)
+	for _, msg := range g.Messages {
+		for _, inst := range members {
+			if !g.Continuous(inst, msg.Epoch, msg.At) || isExempt(g.ID, inst, msg.Epoch) {
+				continue
+			}
+			if seq, ok := stored[inst][msg.ID]; !ok || seq != msg.Seq {
+				c.report(Violation{Property: "L3", Step: step, Group: g.ID, Installations: []string{inst},
+					Message: fmt.Sprintf("does not hold %s (seq %d, epoch %d), accepted while it was a member", msg.ID, msg.Seq, msg.Epoch)})
+			}
+		}
+	}
+}
+
+// L5: every installation added by an accepted commit holds the group.
+func (c *Checker) welcomed(step int, g *Group, by map[string]*engine.Snapshot, isExempt func(string, string, uint64) bool) {
+	for _, a := range g.Added {
+		if isExempt(g.ID, a.Installation, a.Epoch) {
+			continue
+		}
+		if _, ok := groupIn(by[a.Installation], g.ID); !ok {
+			c.report(Violation{Property: "L5", Step: step, Group: g.ID, Installations: []string{a.Installation, a.Adder},
+				Message: fmt.Sprintf("added by %s at seq %d but does not hold the group", a.Adder, a.Seq)})
+		}
+	}
+}
+
+// L2 and L4 for one client's intents.
+func (c *Checker) intentsSettled(step int, s *engine.Snapshot) {
+	for _, in := range s.Intents {
+		bad := func(prop, format string, args ...any) {
+			c.report(Violation{Property: prop, Step: step, Group: in.Group, Installations: []string{s.Installation},
+				Message: fmt.Sprintf("intent %d (%s): ", in.ID, in.Kind) + fmt.Sprintf(format, args...)})
+		}
+		switch {
+		case in.State == intent.ToSend || in.State == intent.Published:
+			bad("L2", "still %s after the liveness phase", in.State)
+		case in.State == intent.Failed && !(in.Reason == intent.ReasonGroupCap || in.Reason == intent.ReasonRemoved):
+			bad("L2", "FAILED with reason %q", in.Reason)
+		}
+		g := c.Oracle.Group(in.Group)
+		accepted := 0
+		for _, h := range in.Hashes {
+			if g != nil && g.Accepted[h] {
+				accepted++
+			}
+		}
+		if in.Reason == intent.ReasonNoop {
+			if accepted > 0 {
+				bad("L4", "ended NOOP, but one of its payloads was accepted")
+			}
+			continue
+		}
+		switch {
+		case in.State == intent.Committed && accepted == 0:
+			bad("L4", "COMMITTED, but none of its %d payloads was accepted", len(in.Hashes))
+		case in.State != intent.Committed && accepted > 0:
+			bad("L4", "%s, but one of its payloads was accepted", in.State)
+		case accepted > 1:
+			bad("L4", "%d of its payloads were accepted", accepted)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,35 @@
+package checker
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Violation is one broken property.
+type Violation struct {
+	Property      string   // S1..S6, L1..L5
+	Step          int      // the step after which it was found (the last step for liveness)
+	Group         string   // "" when not about one group
+	Installations []string // who is involved, sorted
+	Message       string
+}
+
+func (v Violation) String() string {
+	who := strings.Join(v.Installations, ",")
+	return fmt.Sprintf("%s step=%d group=%s installations=%s: %s", v.Property, v.Step, v.Group, who, v.Message)
+}
+
+// Names of the properties, for reports.
+var PropertyNames = map[string]string{
+	"S1": "no fork",
+	"S2": "monotonic",
+	"S3": "exactly once",
+	"S4": "legal intent transitions",
+	"S5": "confidentiality",
+	"S6": "order",
+	"L1": "convergence",
+	"L2": "no intent lost",
+	"L3": "completeness",
+	"L4": "intent truth",
+	"L5": "welcomes",
+}

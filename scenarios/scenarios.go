@@ -1,0 +1,105 @@
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mlsim/mlsim/sim"
+)
+
+// Scenario is a named workload.
+type Scenario struct {
+	Name        string
+	Description string
+	Params      sim.Params
+}
+
+// scale returns the default weights with some actions multiplied.
+func scale(m map[sim.Action]float64) map[sim.Action]float64 {
+	w := sim.DefaultWeights()
+	for a, f := range m {
+		w[a] *= f
+	}
+	return w
+}
+
+func only(m map[sim.Action]float64) map[sim.Action]float64 { return m }
+
+var all = []Scenario{
+	{
+		Name:        "default",
+		Description: "mixed: every action and fault, swarm-selected per seed, 4 accounts x 2 installations, 2 groups",
+		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 12, Groups: 2, InitialMembers: 2,
+			Steps: 150, Weights: sim.DefaultWeights(), Swarm: true},
+	},
+	{
+		Name:        "commit-storm",
+		Description: "many members committing at once: key updates, adds and removes from every installation of one group",
+		Params: sim.Params{Accounts: 5, InstallsPer: 2, MaxInstallations: 10, Groups: 1, InitialMembers: 4,
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActKeyUpdate: 6, sim.ActAdd: 2, sim.ActRemove: 2, sim.ActSend: 0.3,
+				sim.ActPublish: 1.5}), Swarm: true},
+	},
+	{
+		Name:        "churn",
+		Description: "membership churn: adds, removes, re-adds and new installations",
+		Params: sim.Params{Accounts: 6, InstallsPer: 1, MaxInstallations: 14, Groups: 2, InitialMembers: 2,
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActAdd: 4, sim.ActRemove: 4, sim.ActNewInstall: 5, sim.ActSend: 0.5}), Swarm: true},
+	},
+	{
+		Name:        "crashy",
+		Description: "crash-heavy: crashes at every boundary, restarts and transient store errors",
+		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActCrash: 8, sim.ActRestart: 6, sim.ActStoreBusy: 5}), Swarm: true},
+	},
+	{
+		Name:        "lossy-net",
+		Description: "publish and query faults, partitions, delayed landings and garbage",
+		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActPublishLost: 6, sim.ActPublishAmbig: 6, sim.ActPublishDelayed: 6,
+				sim.ActLandDelayed: 4, sim.ActQueryError: 5, sim.ActQueryShort: 5, sim.ActPartition: 4, sim.ActUnpartition: 4, sim.ActGarbage: 4}), Swarm: true},
+	},
+	{
+		Name:        "big-group",
+		Description: "one group grown to the 128-leaf width cap: adds beyond it end FAILED(group_cap)",
+		Params: sim.Params{Accounts: 66, InstallsPer: 2, MaxInstallations: 132, Groups: 1, InitialMembers: 62,
+			Steps: 40, Weights: only(map[sim.Action]float64{sim.ActAdd: 3, sim.ActSend: 2, sim.ActKeyUpdate: 1, sim.ActRemove: 1,
+				sim.ActPublish: 6, sim.ActSync: 4, sim.ActWelcomes: 3, sim.ActSendWelcomes: 2, sim.ActCrash: 0.5, sim.ActRestart: 0.5})},
+	},
+	{
+		Name:        "past-epochs",
+		Description: "messages crossing epoch boundaries: sends raced against frequent commits, delayed publishes",
+		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 1, InitialMembers: 3,
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActSend: 2, sim.ActKeyUpdate: 4, sim.ActPublishDelayed: 4,
+				sim.ActLandDelayed: 3, sim.ActSyncBegin: 3, sim.ActSyncStep: 3}), Swarm: true},
+	},
+	{
+		Name:        "withheld-welcome",
+		Description: "one Byzantine creator withholds every welcome; the report names it and exempts its joiners",
+		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
+			Steps: 150, Weights: sim.DefaultWeights(), Swarm: true, Withholders: 1},
+	},
+}
+
+// All returns every scenario, in a fixed order.
+func All() []Scenario { return append([]Scenario(nil), all...) }
+
+// Names lists the scenario names, sorted.
+func Names() []string {
+	var out []string
+	for _, s := range all {
+		out = append(out, s.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Get returns a scenario by name.
+func Get(name string) (Scenario, error) {
+	for _, s := range all {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(Names(), ", "))
+}

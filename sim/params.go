@@ -1,0 +1,118 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Action names one kind of step the schedule can choose.
+type Action string
+
+// The actions. User actions record intents; the rest drive the engine, the
+// network and the clients' lives.
+const (
+	ActSend           Action = "send"
+	ActAdd            Action = "add"
+	ActRemove         Action = "remove"
+	ActKeyUpdate      Action = "key_update"
+	ActConsent        Action = "consent"
+	ActNewInstall     Action = "new_installation"
+	ActPublish        Action = "publish"
+	ActSync           Action = "sync"
+	ActSyncBegin      Action = "sync_begin"
+	ActSyncStep       Action = "sync_step"
+	ActWelcomes       Action = "process_welcomes"
+	ActSendWelcomes   Action = "send_welcomes"
+	ActKeyPackages    Action = "key_packages"
+	ActCrash          Action = "crash"
+	ActRestart        Action = "restart"
+	ActPublishLost    Action = "publish_lost"
+	ActPublishAmbig   Action = "publish_ambiguous"
+	ActPublishDelayed Action = "publish_delayed"
+	ActLandDelayed    Action = "land_delayed"
+	ActQueryError     Action = "query_error"
+	ActQueryShort     Action = "query_short_page"
+	ActPartition      Action = "partition"
+	ActUnpartition    Action = "unpartition"
+	ActStoreBusy      Action = "store_transient"
+	ActClockTie       Action = "clock_tie"
+	ActClockJump      Action = "clock_jump"
+	ActGarbage        Action = "garbage"
+)
+
+// AllActions lists every action in a fixed order: the schedule draws over
+// this order, never over a map.
+var AllActions = []Action{
+	ActSend, ActAdd, ActRemove, ActKeyUpdate, ActConsent, ActNewInstall,
+	ActPublish, ActSync, ActSyncBegin, ActSyncStep, ActWelcomes, ActSendWelcomes, ActKeyPackages,
+	ActCrash, ActRestart,
+	ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActLandDelayed, ActQueryError, ActQueryShort,
+	ActPartition, ActUnpartition, ActStoreBusy, ActClockTie, ActClockJump, ActGarbage,
+}
+
+// essential actions are never switched off by swarm testing: without them
+// a run cannot make progress at all.
+var essential = map[Action]bool{ActSend: true, ActPublish: true, ActSync: true, ActWelcomes: true, ActSendWelcomes: true}
+
+// Params describe a world and its schedule. Scenarios are named Params.
+type Params struct {
+	Accounts         int // accounts at the start
+	InstallsPer      int // installations per account at the start
+	MaxInstallations int // cap on installations, new ones included
+	Groups           int
+	InitialMembers   int // accounts each creator adds in its first intent (besides its own)
+	Steps            int // fault-phase steps (K)
+	// Weights is the base weight of each action; missing or 0 disables it.
+	Weights map[Action]float64
+	// Swarm: each seed also draws which actions are enabled and their
+	// weights (swarm testing).
+	Swarm bool
+	// Withholders: how many group creators withhold every welcome (a
+	// Byzantine member; the withheld-welcome scenario).
+	Withholders int
+	WidthCap    int // engine config; 0: the default 128
+	// MLSVariant, if set, names an adapter defence to switch off in every
+	// client (tests and mutation runs; "" for production).
+	MLSVariant string
+}
+
+// DefaultWeights is the mixed workload the default scenario runs.
+func DefaultWeights() map[Action]float64 {
+	return map[Action]float64{
+		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6,
+		ActPublish: 14, ActSync: 8, ActSyncBegin: 2, ActSyncStep: 4, ActWelcomes: 4, ActSendWelcomes: 3, ActKeyPackages: 1,
+		ActCrash: 2, ActRestart: 2,
+		ActPublishLost: 0.8, ActPublishAmbig: 0.8, ActPublishDelayed: 0.8, ActLandDelayed: 0.8,
+		ActQueryError: 0.8, ActQueryShort: 0.8, ActPartition: 0.4, ActUnpartition: 0.6,
+		ActStoreBusy: 0.8, ActClockTie: 0.3, ActClockJump: 0.3, ActGarbage: 0.5,
+	}
+}
+
+// Validate reports what is wrong with the parameters.
+func (p Params) Validate() error {
+	var errs []string
+	if p.Accounts < 2 {
+		errs = append(errs, "accounts must be at least 2")
+	}
+	if p.InstallsPer < 1 {
+		errs = append(errs, "installations per account must be at least 1")
+	}
+	if p.Groups < 1 {
+		errs = append(errs, "groups must be at least 1")
+	}
+	if p.Steps < 0 {
+		errs = append(errs, "steps must not be negative")
+	}
+	if p.Withholders > p.Groups {
+		errs = append(errs, "withholders cannot exceed groups")
+	}
+	for _, a := range AllActions {
+		if w := p.Weights[a]; w < 0 {
+			errs = append(errs, fmt.Sprintf("weight of %s is negative", a))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("bad parameters: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/intent"
+)
+
+// Result is what a run reports. Everything but WallMillis and MLSMillis is
+// a pure function of (code, params, seed).
+type Result struct {
+	Seed           uint64
+	Steps          int // fault-phase steps
+	Clients        int // installations at the end
+	Groups         int
+	TraceSHA256    string
+	Converged      bool
+	LivenessRounds int
+	LivenessBound  int
+	Intents        IntentCounts
+	Violations     []Violation
+	Events         map[string]int
+	Withheld       []checker.Withheld
+	Withholders    []string
+	Trace          []string
+	WallMillis     float64
+	MLSMillis      float64
+	MLSCalls       int
+}
+
+// IntentCounts summarise every client's intents at the end.
+type IntentCounts struct {
+	Created   int `json:"created"`
+	Committed int `json:"committed"`
+	Noop      int `json:"noop"`
+	Failed    int `json:"failed"`
+	Open      int `json:"open"`
+}
+
+// Violation is a checker violation with the seed and the trace lines that
+// led to it.
+type Violation struct {
+	checker.Violation
+	Seed  uint64
+	Trace []string
+}
+
+// Run runs one seed: setup, K fault-phase steps, the liveness phase, and
+// the final checks.
+func Run(p Params, seed uint64) (*Result, error) {
+	start := time.Now()
+	w, err := NewWorld(p, seed)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < p.Steps; i++ {
+		w.Step()
+	}
+	res := w.Finish()
+	res.WallMillis = float64(time.Since(start)) / float64(time.Millisecond)
+	return res, nil
+}
+
+// Finish runs the liveness phase and the final checks and returns the
+// result.
+func (w *World) Finish() *Result {
+	steps := w.step
+	converged, rounds, bound := w.Settle()
+	snaps := w.snapshots()
+	res := &Result{
+		Seed: w.seed, Steps: steps, Clients: len(w.names), Groups: len(w.groups),
+		Converged: converged, LivenessRounds: rounds, LivenessBound: bound,
+		Withholders: append([]string(nil), w.withholders...),
+		MLSMillis:   w.meter.Millis(), MLSCalls: w.meter.Calls,
+	}
+	if !converged {
+		w.check.Report(checker.Violation{Property: "L1", Step: w.step,
+			Message: fmt.Sprintf("the liveness phase did not settle within its bound of %d rounds", bound)})
+	}
+	res.Withheld = w.check.Final(w.step, w.net, snaps, w.withholders)
+	for _, wh := range res.Withheld {
+		w.emit("world", fmt.Sprintf("withheld %s %s by %s (commit seq %d)", wh.Group, wh.Installation, wh.Withholder, wh.CommitSeq))
+	}
+	for _, s := range snaps {
+		for _, in := range s.Intents {
+			res.Intents.Created++
+			switch {
+			case in.State == intent.Committed && in.Reason == intent.ReasonNoop:
+				res.Intents.Noop++
+			case in.State == intent.Committed:
+				res.Intents.Committed++
+			case in.State == intent.Failed:
+				res.Intents.Failed++
+			default:
+				res.Intents.Open++
+			}
+		}
+	}
+	all := append(append([]checker.Violation(nil), w.panics...), w.check.Violations()...)
+	for _, v := range all {
+		res.Violations = append(res.Violations, Violation{Violation: v, Seed: w.seed, Trace: w.leadingTo(v)})
+	}
+	res.Events = make(map[string]int, len(w.events))
+	for k, v := range w.events {
+		res.Events[k] = v
+	}
+	res.TraceSHA256 = w.TraceSHA256()
+	res.Trace = w.Trace()
+	return res
+}
+
+// Settle is the liveness phase: heal every fault, restart every client,
+// and run rounds until a round changes nothing.
+//
+// The bound: in a healed network a round lets every client publish one
+// commit per group (rule 4), read it back and send its welcomes, and the
+// next round lets joiners apply them; so a fixed point needs at most one
+// round per open commit intent, plus one per installation for welcome
+// chains and key packages, plus a constant for the last read-backs:
+// bound = 8 + installations + 2 × open intents.
+func (w *World) Settle() (converged bool, rounds, bound int) {
+	w.step++
+	w.net.Heal()
+	w.net.SetTick(normalTickNs)
+	for _, id := range w.names {
+		w.clients[id].fuse.busy = 0
+	}
+	w.emit("world", fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed()))
+	w.checkStep("")
+	for _, id := range w.names {
+		w.step++
+		w.emit(id, w.reopen(w.clients[id]))
+		w.checkStep(id)
+	}
+	bound = 8 + len(w.names) + 2*w.openIntents()
+	for rounds = 1; rounds <= bound; rounds++ {
+		before := w.progress()
+		for _, id := range w.names {
+			w.step++
+			w.clock.ns += 1_000_000
+			c := w.clients[id]
+			text := w.round(c)
+			w.emit(id, fmt.Sprintf("round %d %s", rounds, text))
+			w.checkStep(id)
+		}
+		if w.progress() == before {
+			return true, rounds, bound
+		}
+	}
+	return false, bound, bound
+}
+
+// progress changes whenever anything happens: a record lands or an engine
+// reports an event.
+func (w *World) progress() string {
+	n := 0
+	for _, t := range w.net.Topics() {
+		n += int(w.net.Head(t))
+	}
+	e := 0
+	for _, v := range w.events {
+		e += v
+	}
+	return fmt.Sprintf("%d/%d", n, e)
+}
+
+// round is one client's upkeep: key packages, welcomes, sync, publish
+// everything it can, send welcomes, sync again.
+func (w *World) round(c *client) string {
+	if c.eng == nil {
+		return w.reopen(c)
+	}
+	var notes []string
+	err := w.guard(c, func() error {
+		note := func(what string, err error) {
+			if err != nil {
+				notes = append(notes, what+outcome(err))
+			}
+		}
+		_, err := c.eng.EnsureKeyPackages()
+		note("key_packages", err)
+		joined, err := c.eng.ProcessWelcomes()
+		note("process_welcomes", err)
+		if len(joined) > 0 {
+			notes = append(notes, "joined="+strings.Join(joined, ","))
+		}
+		note("sync", c.eng.SyncAll())
+		groups, err := c.eng.Groups()
+		note("groups", err)
+		for _, g := range groups {
+			for i := 0; i < 64; i++ {
+				res, err := c.eng.PublishNext(g)
+				note("publish "+g, err)
+				if err != nil || res.Action == engine.PublishedNone || res.Action == engine.PublishedWaiting {
+					break
+				}
+			}
+		}
+		_, err = c.eng.SendWelcomes()
+		note("send_welcomes", err)
+		note("sync", c.eng.SyncAll())
+		return nil
+	})
+	if err != nil {
+		notes = append(notes, outcome(err))
+	}
+	if len(notes) == 0 {
+		return "-> ok"
+	}
+	return strings.Join(notes, "; ")
+}
+
+func (w *World) openIntents() int {
+	n := 0
+	for _, s := range w.snapshots() {
+		for _, in := range s.Intents {
+			if in.State == intent.ToSend || in.State == intent.Published {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// snapshots reads every client's snapshot, in creation order.
+func (w *World) snapshots() []engine.Snapshot {
+	var out []engine.Snapshot
+	for _, id := range w.names {
+		c := w.clients[id]
+		if c.eng == nil {
+			continue
+		}
+		var s engine.Snapshot
+		err := w.guard(c, func() error {
+			var err error
+			s, err = c.eng.Snapshot()
+			return err
+		})
+		if err != nil {
+			w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Installations: []string{id}, Message: err.Error()})
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// leadingTo picks the trace lines that led to a violation: the last dozen
+// lines up to its step that involve its installations or group.
+func (w *World) leadingTo(v checker.Violation) []string {
+	var out []string
+	for i := len(w.trace) - 1; i >= 0 && len(out) < 12; i-- {
+		line := w.trace[i]
+		if lineStep(line) > v.Step {
+			continue
+		}
+		if mentions(line, v.Group, v.Installations) {
+			out = append(out, line)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+func lineStep(line string) int {
+	n := 0
+	for _, r := range line {
+		if r < '0' || r > '9' {
+			break
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+func mentions(line, group string, installations []string) bool {
+	fields := strings.Fields(line)
+	if len(fields) > 1 {
+		for _, id := range installations {
+			if fields[1] == id {
+				return true
+			}
+		}
+	}
+	return group != "" && (strings.Contains(line, " "+group+" ") || strings.HasSuffix(line, " "+group))
+}

@@ -1,0 +1,337 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/detrand"
+	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/mlsadapter"
+	"github.com/mlsim/mlsim/store"
+)
+
+// Server clock: it starts at 1 s and moves 1 µs per publish unless a
+// clock fault makes timestamps tie or jump.
+const (
+	startNs      = 1_000_000_000
+	normalTickNs = 1_000
+	jumpTickNs   = 3_600_000_000_000
+)
+
+// client is one installation: its store outlives crashes, its engine
+// object does not.
+type client struct {
+	id      string
+	account string
+	db      *store.DB
+	rng     *detrand.Stream
+	fuse    *fuse
+	eng     *engine.Client // nil while crashed
+	gen     int            // how many times it was (re)opened
+	batches []openBatch    // interleaved partial syncs in progress
+}
+
+type openBatch struct {
+	group string
+	b     *engine.SyncBatch
+}
+
+// World is one simulated world. It is not safe for concurrent use, and
+// because go-mls's random sources are process-global, a process runs one
+// world at a time.
+type World struct {
+	p     Params
+	seed  uint64
+	sched *detrand.Stream
+	net   *memnet.Server
+	clock *logicalClock
+
+	names    []string // installations, in creation order
+	accounts []string
+	clients  map[string]*client
+	groups   []string
+	held     map[string][]string // installation -> groups it holds, as of its last step
+	// withholders are the Byzantine members that drop their welcomes.
+	withholders []string
+	weights     []float64 // per AllActions entry, after swarm selection
+
+	check     *checker.Checker
+	trace     []string
+	traceHash hash.Hash
+	step      int
+
+	events     map[string]int
+	stepEvents []string
+	lastStats  memnet.Stats
+	wonGen     map[string]int // "inst group seq" -> client generation when its commit won
+	panics     []checker.Violation
+	meter      *mlsadapter.Meter
+}
+
+// logicalClock is the clients' local clock: it moves one millisecond per
+// step and never reads the wall clock.
+type logicalClock struct{ ns int64 }
+
+func (c *logicalClock) NowNs() int64 { return c.ns }
+
+// NewWorld builds the world's accounts, installations and groups (the
+// setup steps) for a seed.
+func NewWorld(p Params, seed uint64) (*World, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	w := &World{
+		p: p, seed: seed,
+		sched:     detrand.New(seed, "schedule"),
+		net:       memnet.New(startNs, normalTickNs),
+		clock:     &logicalClock{ns: 1},
+		clients:   map[string]*client{},
+		check:     checker.New(engine.DefaultMaxPastEpochs),
+		traceHash: sha256.New(),
+		events:    map[string]int{},
+		wonGen:    map[string]int{},
+		held:      map[string][]string{},
+		meter:     &mlsadapter.Meter{},
+	}
+	w.drawWeights()
+	if err := w.setup(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// drawWeights applies swarm testing: each non-essential action is kept
+// with probability 3/4 and its weight scaled by a factor in [1/4, 2].
+func (w *World) drawWeights() {
+	w.weights = make([]float64, len(AllActions))
+	var off []string
+	for i, a := range AllActions {
+		base := w.p.Weights[a]
+		if base <= 0 {
+			continue
+		}
+		if w.p.Swarm && !essential[a] {
+			if w.sched.Intn(4) == 0 {
+				off = append(off, string(a))
+				continue
+			}
+			base *= 0.25 + float64(w.sched.Intn(8))*0.25
+		}
+		w.weights[i] = base
+	}
+	if len(off) > 0 {
+		w.emit("world", "swarm off="+strings.Join(off, ","))
+	}
+}
+
+// accountName gives accounts readable, stable names.
+func accountName(i int) string {
+	names := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
+		"mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "xena"}
+	if i < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("user%d", i)
+}
+
+func (w *World) setup() error {
+	for i := 0; i < w.p.Accounts; i++ {
+		w.accounts = append(w.accounts, accountName(i))
+	}
+	for _, a := range w.accounts {
+		for j := 1; j <= w.p.InstallsPer; j++ {
+			id := fmt.Sprintf("%s/%d", a, j)
+			if err := w.createInstallation(id); err != nil {
+				return fmt.Errorf("setup: %w", err)
+			}
+			w.count("installation_created")
+			w.emit(id, "installation_created")
+			w.checkStep(id)
+		}
+	}
+	initial := append([]string(nil), w.names...)
+	for gi := 0; gi < w.p.Groups; gi++ {
+		gid := fmt.Sprintf("g%d", gi)
+		creator := initial[w.sched.Intn(len(initial))]
+		c := w.clients[creator]
+		if err := c.eng.CreateGroup(gid); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		w.groups = append(w.groups, gid)
+		if gi < w.p.Withholders {
+			w.withholders = append(w.withholders, creator)
+			c.fuse.withhold = true
+		}
+		accounts := []string{c.account}
+		for k := 0; k < w.p.InitialMembers; k++ {
+			a := w.accounts[w.sched.Intn(len(w.accounts))]
+			if !contains(accounts, a) {
+				accounts = append(accounts, a)
+			}
+		}
+		if _, err := c.eng.AddMembers(gid, accounts...); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+		line := fmt.Sprintf("create_group %s add=%s", gid, strings.Join(accounts, ","))
+		if c.fuse.withhold {
+			line += " withholds_welcomes"
+		}
+		w.emit(creator, line)
+		w.afterStep(creator)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// createInstallation creates an installation with its own store and crypto
+// stream and uploads its key packages.
+func (w *World) createInstallation(id string) error {
+	db, err := store.OpenMemory()
+	if err != nil {
+		return err
+	}
+	c := &client{id: id, account: engine.AccountOf(id), db: db, rng: detrand.New(w.seed, "crypto/"+id)}
+	w.clients[id] = c
+	w.names = append(w.names, id)
+	if err := w.open(c); err != nil {
+		return err
+	}
+	return w.guard(c, func() error {
+		_, err := c.eng.EnsureKeyPackages()
+		return err
+	})
+}
+
+// open builds a client's engine over its store: at creation and at every
+// restart. The old engine object, if any, is abandoned with its fuse.
+func (w *World) open(c *client) error {
+	old := c.fuse
+	c.fuse = &fuse{
+		onBusy:     func() { w.count("store_transient"); w.stepEvents = append(w.stepEvents, "store_transient") },
+		onWithhold: func(topic string) { w.count("welcome_withheld"); w.stepEvents = append(w.stepEvents, "welcome_withheld "+topic) },
+	}
+	if old != nil {
+		c.fuse.withhold = old.withhold
+	}
+	var m engine.MLS
+	if w.p.MLSVariant != "" {
+		d, err := parseDefence(w.p.MLSVariant)
+		if err != nil {
+			return err
+		}
+		m = mlsadapter.NewVariant(c.rng, d).WithMeter(w.meter)
+	} else {
+		m = mlsadapter.New(c.rng).WithMeter(w.meter)
+	}
+	id := c.id
+	eng, err := engine.Open(engine.Config{
+		InstallationID: c.id,
+		Store:          &crashStore{inner: c.db, f: c.fuse},
+		Transport:      &crashTransport{inner: w.net.For(c.id), f: c.fuse},
+		MLS:            m,
+		Clock:          w.clock,
+		Observer:       func(e engine.Event) { w.onEvent(id, e) },
+		WidthCap:       w.p.WidthCap,
+	})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", c.id, err)
+	}
+	c.eng = eng
+	c.gen++
+	c.batches = nil
+	return nil
+}
+
+func parseDefence(name string) (mlsadapter.Defence, error) {
+	for _, d := range []mlsadapter.Defence{mlsadapter.PathOnAdd, mlsadapter.DeepCopyCommit, mlsadapter.RehashOnRestore, mlsadapter.FixedLifetime} {
+		if d.String() == name {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown MLS variant %q (want path-on-add, deep-copy-commit, rehash-on-restore or fixed-lifetime)", name)
+}
+
+func (w *World) onEvent(id string, e engine.Event) {
+	w.count(string(e.Kind))
+	if e.Kind == engine.EvCommitWon {
+		w.wonGen[fmt.Sprintf("%s %s %d", id, e.Group, e.Seq)] = w.clients[id].gen
+	}
+	if e.Kind == engine.EvWelcomeSent {
+		if gen, ok := w.wonGen[fmt.Sprintf("%s %s %d", id, e.Group, e.Seq)]; ok && w.clients[id].gen > gen {
+			w.count("welcome_after_crash")
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", e.Kind, e.Group)
+	if e.Seq != 0 {
+		fmt.Fprintf(&b, " seq=%d", e.Seq)
+	}
+	if e.Intent != 0 {
+		fmt.Fprintf(&b, " intent=%d", e.Intent)
+	}
+	if e.Detail != "" {
+		b.WriteString(" " + e.Detail)
+	}
+	w.stepEvents = append(w.stepEvents, b.String())
+}
+
+func (w *World) count(name string) { w.events[name]++ }
+
+// emit appends one canonical trace line: step, actor, what happened, and
+// what the engine and the server reported during it.
+func (w *World) emit(actor, text string) {
+	st := w.net.Stats()
+	for _, d := range []struct {
+		name string
+		n    int
+	}{
+		{"publish_lost", st.Lost - w.lastStats.Lost},
+		{"publish_ambiguous", st.Ambiguous - w.lastStats.Ambiguous},
+		{"publish_delayed", st.Delayed - w.lastStats.Delayed},
+		{"query_error", st.QueryErrors - w.lastStats.QueryErrors},
+		{"query_short_page", st.ShortPages - w.lastStats.ShortPages},
+	} {
+		for i := 0; i < d.n; i++ {
+			w.count(d.name)
+			w.stepEvents = append(w.stepEvents, d.name)
+		}
+	}
+	w.lastStats = st
+	line := fmt.Sprintf("%d %s %s", w.step, actor, text)
+	if len(w.stepEvents) > 0 {
+		line += " | " + strings.Join(w.stepEvents, "; ")
+	}
+	w.stepEvents = w.stepEvents[:0]
+	w.trace = append(w.trace, line)
+	_, _ = io.WriteString(w.traceHash, line+"\n")
+}
+
+// checkStep runs the safety checks on what the installation's step changed.
+func (w *World) checkStep(id string) {
+	if id == "" {
+		w.check.Oracle.Fold(w.net)
+		return
+	}
+	if err := w.check.Step(w.step, w.net, id, w.clients[id].db); err != nil {
+		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Installations: []string{id}, Message: err.Error()})
+	}
+}
+
+// Trace returns the trace lines so far.
+func (w *World) Trace() []string { return append([]string(nil), w.trace...) }
+
+// TraceSHA256 is the hex SHA-256 of the trace so far.
+func (w *World) TraceSHA256() string { return fmt.Sprintf("%x", w.traceHash.Sum(nil)) }
