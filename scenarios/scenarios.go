@@ -62,8 +62,8 @@ var all = []Scenario{
 	{
 		Name:        "big-group",
 		Description: "one group grown to the 128-leaf width cap: adds beyond it end FAILED(group_cap)",
-		Params: sim.Params{Accounts: 66, InstallsPer: 2, MaxInstallations: 132, Groups: 1, InitialMembers: 62,
-			Steps: 40, Weights: only(map[sim.Action]float64{sim.ActAdd: 3, sim.ActSend: 2, sim.ActKeyUpdate: 1, sim.ActRemove: 1,
+		Params: sim.Params{Accounts: 66, InstallsPer: 2, MaxInstallations: 132, Groups: 1, InitialMembers: 63,
+			Steps: 40, Weights: only(map[sim.Action]float64{sim.ActAdd: 5, sim.ActSend: 2, sim.ActKeyUpdate: 1, sim.ActRemove: 1,
 				sim.ActPublish: 6, sim.ActSync: 4, sim.ActWelcomes: 3, sim.ActSendWelcomes: 2, sim.ActCrash: 0.5, sim.ActRestart: 0.5})},
 	},
 	{

@@ -17,6 +17,7 @@ const (
 	ActKeyUpdate      Action = "key_update"
 	ActConsent        Action = "consent"
 	ActNewInstall     Action = "new_installation"
+	ActRace           Action = "commit_race"
 	ActPublish        Action = "publish"
 	ActSync           Action = "sync"
 	ActSyncBegin      Action = "sync_begin"
@@ -43,7 +44,7 @@ const (
 // AllActions lists every action in a fixed order: the schedule draws over
 // this order, never over a map.
 var AllActions = []Action{
-	ActSend, ActAdd, ActRemove, ActKeyUpdate, ActConsent, ActNewInstall,
+	ActSend, ActAdd, ActRemove, ActKeyUpdate, ActConsent, ActNewInstall, ActRace,
 	ActPublish, ActSync, ActSyncBegin, ActSyncStep, ActWelcomes, ActSendWelcomes, ActKeyPackages,
 	ActCrash, ActRestart,
 	ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActLandDelayed, ActQueryError, ActQueryShort,
@@ -79,7 +80,7 @@ type Params struct {
 // DefaultWeights is the mixed workload the default scenario runs.
 func DefaultWeights() map[Action]float64 {
 	return map[Action]float64{
-		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6,
+		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6, ActRace: 1.5,
 		ActPublish: 14, ActSync: 8, ActSyncBegin: 2, ActSyncStep: 4, ActWelcomes: 4, ActSendWelcomes: 3, ActKeyPackages: 1,
 		ActCrash: 2, ActRestart: 2,
 		ActPublishLost: 0.8, ActPublishAmbig: 0.8, ActPublishDelayed: 0.8, ActLandDelayed: 0.8,

@@ -9,6 +9,7 @@ import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/wire"
 )
 
 // Step runs one step of the fault phase, chosen by the schedule.
@@ -98,6 +99,8 @@ func (w *World) do(a Action) (string, string) {
 		return w.restart()
 	case ActNewInstall:
 		return w.newInstallation()
+	case ActRace:
+		return w.commitRace()
 	}
 	live := w.live()
 	if len(live) == 0 {
@@ -106,7 +109,7 @@ func (w *World) do(a Action) (string, string) {
 	// Steer each action to a client it can act on, so few steps are idle.
 	var fit []*client
 	for _, c := range live {
-		if (!groupAction[a] || len(w.held[c.id]) > 0) && (a != ActSyncStep || len(c.batches) > 0) {
+		if w.fits(c, a) {
 			fit = append(fit, c)
 		}
 	}
@@ -147,6 +150,7 @@ func (w *World) guard(c *client, f func() error) (err error) {
 		c.batches = nil
 		if sig, ok := r.(crashSignal); ok {
 			w.count(sig.point)
+			c.crashes++
 			err = fmt.Errorf("%w at %s", ErrCrashed, sig.point)
 			return
 		}
@@ -178,6 +182,23 @@ func outcome(err error) string {
 	return " -> err=" + strings.ReplaceAll(err.Error(), "\n", " ")
 }
 
+// fits says whether an action has something to act on at a client: a
+// group for group actions, an open batch to step, a welcome on its topic
+// it has not read, a won add whose welcomes may be unsent.
+func (w *World) fits(c *client, a Action) bool {
+	switch {
+	case groupAction[a]:
+		return len(w.held[c.id]) > 0
+	case a == ActSyncStep:
+		return len(c.batches) > 0
+	case a == ActWelcomes:
+		return w.net.Head(wire.WelcomeTopic(c.id)) > c.welcomesSeen
+	case a == ActSendWelcomes:
+		return c.mayHaveWelcomes
+	}
+	return true
+}
+
 // groupAction marks the actions that act on one of the client's groups.
 var groupAction = map[Action]bool{ActSend: true, ActAdd: true, ActRemove: true, ActKeyUpdate: true, ActConsent: true,
 	ActPublish: true, ActSync: true, ActSyncBegin: true}
@@ -202,7 +223,7 @@ func (w *World) operate(c *client, a Action) (string, error) {
 		if !needGroup() {
 			return "no group", nil
 		}
-		acct := w.accounts[w.pick(len(w.accounts))]
+		acct := w.addTarget(group)
 		id, err := c.eng.AddMembers(group, acct)
 		return fmt.Sprintf("%s %s intent=%d", group, acct, id), err
 	case ActRemove:
@@ -268,10 +289,14 @@ func (w *World) operate(c *client, a Action) (string, error) {
 		}
 		return fmt.Sprintf("%s batch=%d done=%t", ob.group, i, done), err
 	case ActWelcomes:
+		c.welcomesSeen = w.net.Head(wire.WelcomeTopic(c.id))
 		joined, err := c.eng.ProcessWelcomes()
 		return "joined=" + strings.Join(joined, ","), err
 	case ActSendWelcomes:
 		n, err := c.eng.SendWelcomes()
+		if err == nil {
+			c.mayHaveWelcomes = false
+		}
 		return fmt.Sprintf("sent=%d", n), err
 	case ActKeyPackages:
 		n, err := c.eng.EnsureKeyPackages()
@@ -280,21 +305,51 @@ func (w *World) operate(c *client, a Action) (string, error) {
 	return "", fmt.Errorf("unknown action %s", a)
 }
 
+// addTarget picks an account to add: half the time one with no
+// installation in the group as the topic shows it (so adds do something),
+// otherwise any account (an add of members ends NOOP, or adds their new
+// installations).
+func (w *World) addTarget(group string) string {
+	if w.pick(2) == 0 {
+		if g := w.check.Oracle.Group(group); g != nil {
+			var out []string
+			for _, a := range w.accounts {
+				in := false
+				for id := range g.Members {
+					if engine.AccountOf(id) == a {
+						in = true
+						break
+					}
+				}
+				if !in {
+					out = append(out, a)
+				}
+			}
+			if len(out) > 0 {
+				return out[w.pick(len(out))]
+			}
+		}
+	}
+	return w.accounts[w.pick(len(w.accounts))]
+}
+
 // crashOps are the operations a crash can interrupt.
 var crashOps = []Action{ActPublish, ActSync, ActSyncStep, ActWelcomes, ActSendWelcomes, ActKeyPackages}
 
-// crashDuring arms the client's fuse at one of the next boundaries and runs
-// an operation; if the operation passes fewer boundaries, nothing happens.
+// crashDuring arms the client's fuse for one of its next boundaries of a
+// kind (a transaction or a network call) and runs an operation. If the
+// operation passes fewer, the fuse stays armed and a later step of this
+// client crashes; a restart disarms it.
 func (w *World) crashDuring(c *client) string {
-	at := w.pick(6)
+	kind := []string{"tx", "send"}[w.pick(2)]
+	at := w.pick(4)
 	op := crashOps[w.pick(len(crashOps))]
-	c.fuse.armed, c.fuse.at, c.fuse.passed = true, at, 0
+	c.fuse.armed, c.fuse.kind, c.fuse.at, c.fuse.passed = true, kind, at, 0
 	text := w.clientAction(c, op)
 	if c.fuse.armed {
-		c.fuse.armed = false
-		return fmt.Sprintf("crash at=%d during %s (not reached)", at, text)
+		return fmt.Sprintf("arm crash %s#%d, then %s (still armed)", kind, at, text)
 	}
-	return fmt.Sprintf("crash at=%d during %s", at, text)
+	return fmt.Sprintf("arm crash %s#%d, then %s", kind, at, text)
 }
 
 // restart reopens a crashed client from its store (or, if none is

@@ -33,7 +33,12 @@ type client struct {
 	fuse    *fuse
 	eng     *engine.Client // nil while crashed
 	gen     int            // how many times it was (re)opened
+	crashes int            // how many times it crashed
 	batches []openBatch    // interleaved partial syncs in progress
+	// What the schedule steers welcome actions by (hints only: a wrong
+	// hint wastes a step, it never changes what the engine does).
+	welcomesSeen    uint64 // welcome topic head at its last process_welcomes
+	mayHaveWelcomes bool   // won an add commit since its last send_welcomes
 }
 
 type openBatch struct {
@@ -68,7 +73,7 @@ type World struct {
 	events     map[string]int
 	stepEvents []string
 	lastStats  memnet.Stats
-	wonGen     map[string]int // "inst group seq" -> client generation when its commit won
+	wonGen     map[string]int // "inst group seq" -> the client's crash count when its commit won
 	panics     []checker.Violation
 	meter      *mlsadapter.Meter
 }
@@ -167,12 +172,18 @@ func (w *World) setup() error {
 			w.withholders = append(w.withholders, creator)
 			c.fuse.withhold = true
 		}
-		accounts := []string{c.account}
-		for k := 0; k < w.p.InitialMembers; k++ {
-			a := w.accounts[w.sched.Intn(len(w.accounts))]
-			if !contains(accounts, a) {
-				accounts = append(accounts, a)
+		// The creator's own account and InitialMembers distinct others.
+		others := make([]string, 0, len(w.accounts))
+		for _, a := range w.accounts {
+			if a != c.account {
+				others = append(others, a)
 			}
+		}
+		accounts := []string{c.account}
+		for k := 0; k < w.p.InitialMembers && len(others) > 0; k++ {
+			i := w.sched.Intn(len(others))
+			accounts = append(accounts, others[i])
+			others = append(others[:i], others[i+1:]...)
 		}
 		if _, err := c.eng.AddMembers(gid, accounts...); err != nil {
 			return fmt.Errorf("setup: %w", err)
@@ -220,8 +231,11 @@ func (w *World) createInstallation(id string) error {
 func (w *World) open(c *client) error {
 	old := c.fuse
 	c.fuse = &fuse{
-		onBusy:     func() { w.count("store_transient"); w.stepEvents = append(w.stepEvents, "store_transient") },
-		onWithhold: func(topic string) { w.count("welcome_withheld"); w.stepEvents = append(w.stepEvents, "welcome_withheld "+topic) },
+		onBusy: func() { w.count("store_transient"); w.stepEvents = append(w.stepEvents, "store_transient") },
+		onWithhold: func(topic string) {
+			w.count("welcome_withheld")
+			w.stepEvents = append(w.stepEvents, "welcome_withheld "+topic)
+		},
 	}
 	if old != nil {
 		c.fuse.withhold = old.withhold
@@ -252,6 +266,7 @@ func (w *World) open(c *client) error {
 	c.eng = eng
 	c.gen++
 	c.batches = nil
+	c.mayHaveWelcomes = true // READY welcomes may have survived the crash
 	return nil
 }
 
@@ -267,10 +282,11 @@ func parseDefence(name string) (mlsadapter.Defence, error) {
 func (w *World) onEvent(id string, e engine.Event) {
 	w.count(string(e.Kind))
 	if e.Kind == engine.EvCommitWon {
-		w.wonGen[fmt.Sprintf("%s %s %d", id, e.Group, e.Seq)] = w.clients[id].gen
+		w.clients[id].mayHaveWelcomes = true
+		w.wonGen[fmt.Sprintf("%s %s %d", id, e.Group, e.Seq)] = w.clients[id].crashes
 	}
 	if e.Kind == engine.EvWelcomeSent {
-		if gen, ok := w.wonGen[fmt.Sprintf("%s %s %d", id, e.Group, e.Seq)]; ok && w.clients[id].gen > gen {
+		if n, ok := w.wonGen[fmt.Sprintf("%s %s %d", id, e.Group, e.Seq)]; ok && w.clients[id].crashes > n {
 			w.count("welcome_after_crash")
 		}
 	}

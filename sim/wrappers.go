@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/mlsim/mlsim/engine"
 )
@@ -21,7 +22,8 @@ var ErrStoreBusy = errors.New("database is locked (simulated)")
 // the boundaries the client passes and blows at the armed one.
 type fuse struct {
 	armed      bool
-	at         int // boundary index to crash at
+	kind       string // "tx" or "send": which boundaries count
+	at         int    // index, among those, to crash at
 	passed     int
 	dead       bool
 	busy       int // transactions still to fail with ErrStoreBusy
@@ -33,7 +35,7 @@ type fuse struct {
 
 // boundary is called before and after every transaction and network call.
 func (f *fuse) boundary(point string) {
-	if !f.armed {
+	if !f.armed || !strings.HasSuffix(point, "_"+f.kind) {
 		return
 	}
 	if f.passed == f.at {

@@ -1,0 +1,41 @@
+//go:debug randseednop=0
+
+// Command simrun runs the deterministic simulation: one seed (run), a
+// range of seeds (sweep), or lists the scenarios (list). Exit status: 0
+// when every property holds, 1 when one is violated (or a run was not
+// deterministic), 2 for bad usage or input.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+func main() {
+	os.Exit(execute(os.Args[1:]))
+}
+
+// usageError marks errors that are the caller's (exit status 2).
+type usageError struct{ error }
+
+// errViolated makes the exit status 1 after the output was printed.
+var errViolated = errors.New("a property was violated")
+
+func execute(args []string) int {
+	root := newRootCommand()
+	root.SetArgs(args)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errViolated):
+		return 1
+	}
+	fmt.Fprintln(os.Stderr, "simrun:", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 2
+}

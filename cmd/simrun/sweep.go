@@ -1,0 +1,148 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlsim/mlsim/runner"
+)
+
+func newSweepCommand() *cobra.Command {
+	var (
+		scenario string
+		seeds    string
+		steps    int
+		workers  int
+		ratio    float64
+		asJSON   bool
+		out      string
+	)
+	cmd := &cobra.Command{
+		Use:   "sweep --scenario S --seeds A..B",
+		Short: "Run a range of seeds over worker processes and summarise",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			sc, err := scenarioFlag(scenario)
+			if err != nil {
+				return err
+			}
+			list, err := runner.ParseSeeds(seeds)
+			if err != nil {
+				return usageError{err}
+			}
+			if workers < 1 || workers > 256 {
+				return usageError{errorf("--workers must be between 1 and 256")}
+			}
+			if ratio < 0 || ratio > 1 {
+				return usageError{errorf("--determinism-ratio must be between 0 and 1")}
+			}
+			if steps < 0 {
+				return usageError{errorf("--steps must not be negative")}
+			}
+			opt := runner.SweepOptions{Steps: steps, DeterminismRatio: ratio, Workers: workers,
+				Progress: newProgress(os.Stderr, len(list))}
+			if workers > 1 {
+				exe, err := os.Executable()
+				if err != nil {
+					return err
+				}
+				opt.WorkerCommand = func() *exec.Cmd {
+					return exec.Command(exe, "worker", "--scenario", sc.Name, "--steps", strconv.Itoa(steps),
+						"--determinism-ratio", strconv.FormatFloat(ratio, 'g', -1, 64))
+				}
+			}
+			s, err := runner.Sweep(sc, list, opt)
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				var b strings.Builder
+				if err := printJSON(&b, s); err != nil {
+					return err
+				}
+				if err := writeFile(out, "summary.json", []byte(b.String())); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), s); err != nil {
+					return err
+				}
+			} else {
+				printSweep(cmd.OutOrStdout(), s, seeds)
+			}
+			if s.Failed > 0 {
+				return errViolated
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&scenario, "scenario", "default", "scenario name (see simrun list)")
+	f.StringVar(&seeds, "seeds", "1..30", "seed range A..B (inclusive)")
+	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed (0: the scenario's)")
+	f.IntVar(&workers, "workers", 1, "worker processes")
+	f.Float64Var(&ratio, "determinism-ratio", 0.1, "share of seeds re-run to check determinism, chosen by seed")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
+	f.StringVar(&out, "out", "", "directory to write summary.json into")
+	return cmd
+}
+
+func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
+	verdict := "PASS"
+	if s.Failed > 0 {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "%s  sweep %s seeds %s: %d passed, %d failed, determinism re-checked on %d\n",
+		verdict, s.Scenario, seeds, s.Passed, s.Failed, s.DeterminismChecked)
+	if s.Failed > 0 {
+		var ids []string
+		for _, x := range s.FailingSeeds {
+			ids = append(ids, strconv.FormatUint(x, 10))
+		}
+		fmt.Fprintf(w, "failing seeds: %s\n", strings.Join(ids, " "))
+		for _, r := range s.Runs {
+			for _, v := range r.Violations {
+				fmt.Fprintf(w, "  seed %d: %s (%s) step %d: %s\n", r.Seed, v.Property, v.Name, v.Step, v.Message)
+			}
+			if r.Determinism == runner.DeterminismMismatch {
+				fmt.Fprintf(w, "  seed %d: not deterministic: %s\n", r.Seed, r.FirstDiff)
+			}
+		}
+		fmt.Fprintf(w, "replay one with: simrun run --scenario %s --seed N\n", s.Scenario)
+	}
+	fmt.Fprintf(w, "events: %s\n", formatEvents(s.Events))
+	minutes := s.WallMillis / 60000
+	fmt.Fprintf(w, "wall %.1f s: %.0f seeds/min, %.0f steps/s\n", s.WallMillis/1000, float64(s.Seeds)/minutes, float64(s.Steps)/(s.WallMillis/1000))
+}
+
+// newProgress reports sweep progress on stderr: a live line on a terminal,
+// plain lines every 10 s or at the end otherwise (CI logs).
+func newProgress(f *os.File, total int) func(done, total, failed int) {
+	info, err := f.Stat()
+	tty := err == nil && info.Mode()&os.ModeCharDevice != 0
+	start := time.Now()
+	last := start
+	return func(done, total, failed int) {
+		elapsed := time.Since(start)
+		left := time.Duration(float64(elapsed) / float64(done) * float64(total-done)).Round(time.Second)
+		line := fmt.Sprintf("seeds %d/%d, %d failed, about %s left", done, total, failed, left)
+		switch {
+		case tty:
+			fmt.Fprintf(f, "\r%-60s", line)
+			if done == total {
+				fmt.Fprintln(f)
+			}
+		case done == total || time.Since(last) >= 10*time.Second:
+			last = time.Now()
+			fmt.Fprintln(f, line)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package runner
+
+import (
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/sim"
+)
+
+// Determinism outcomes.
+const (
+	DeterminismChecked  = "checked"
+	DeterminismSkipped  = "skipped"
+	DeterminismMismatch = "mismatch"
+)
+
+// RunSummary is `simrun run --json`.
+type RunSummary struct {
+	Scenario       string             `json:"scenario"`
+	Seed           uint64             `json:"seed"`
+	Steps          int                `json:"steps"`
+	Clients        int                `json:"clients"`
+	Groups         int                `json:"groups"`
+	TraceSHA256    string             `json:"trace_sha256"`
+	Determinism    string             `json:"determinism"`
+	FirstDiff      string             `json:"first_difference,omitempty"`
+	Converged      bool               `json:"converged"`
+	LivenessRounds int                `json:"liveness_rounds"`
+	LivenessBound  int                `json:"liveness_bound"`
+	Intents        sim.IntentCounts   `json:"intents"`
+	Violations     []ViolationSummary `json:"violations"`
+	Withholders    []string           `json:"withholders,omitempty"`
+	Withheld       []checker.Withheld `json:"withheld,omitempty"`
+	Events         map[string]int     `json:"events"`
+	WallMillis     float64            `json:"wall_ms"`
+	MLSMillis      float64            `json:"mls_ms"`
+	// Trace is the full trace; it is written to files, never to --json.
+	Trace []string `json:"-"`
+}
+
+// ViolationSummary is one violation as printed.
+type ViolationSummary struct {
+	Property      string   `json:"property"`
+	Name          string   `json:"name"`
+	Step          int      `json:"step"`
+	Message       string   `json:"message"`
+	Group         string   `json:"group,omitempty"`
+	Installations []string `json:"installations,omitempty"`
+	Seed          uint64   `json:"seed"`
+	Trace         []string `json:"trace,omitempty"`
+}
+
+// Failed reports whether the run broke a property or was not deterministic.
+func (r *RunSummary) Failed() bool {
+	return len(r.Violations) > 0 || r.Determinism == DeterminismMismatch
+}
+
+// SweepSummary is `simrun sweep --json`.
+type SweepSummary struct {
+	Scenario           string         `json:"scenario"`
+	Seeds              int            `json:"seeds"`
+	Passed             int            `json:"passed"`
+	Failed             int            `json:"failed"`
+	FailingSeeds       []uint64       `json:"failing_seeds"`
+	DeterminismChecked int            `json:"determinism_checked"`
+	Events             map[string]int `json:"events"`
+	Steps              int            `json:"steps"`
+	WallMillis         float64        `json:"wall_ms"`
+	MLSMillis          float64        `json:"mls_ms"`
+	// Runs holds every seed's summary (without traces), in seed order.
+	Runs []RunSummary `json:"runs,omitempty"`
+}
