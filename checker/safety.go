@@ -113,7 +113,7 @@ func (c *Checker) checkEpoch(step int, who string, v *clientView, e engine.Epoch
 			bad("S1", "entered epoch %d by the commit at seq %d, but the accepted one is at seq %d", e.Epoch, e.CommitSeq, want.Seq)
 			return
 		case e.CommitHash != "" && want.Hash != e.CommitHash:
-			bad("S1", "entered epoch %d by a commit whose hash %.16s differs from the accepted %.16s", e.Epoch, e.CommitHash, want.Hash)
+			bad("S1", "entered epoch %d by a commit whose hash %s differs from the accepted %s", e.Epoch, short(e.CommitHash), short(want.Hash))
 			return
 		}
 	}
@@ -125,8 +125,17 @@ func (c *Checker) checkEpoch(step int, who string, v *clientView, e engine.Epoch
 	}
 	if seen.value != e.Authenticator {
 		c.report(Violation{Property: "S1", Step: step, Group: e.Group, Installations: []string{who, seen.by},
-			Message: fmt.Sprintf("epoch %d: authenticator %.16s differs from %s's %.16s", e.Epoch, e.Authenticator, seen.by, seen.value)})
+			Message: fmt.Sprintf("epoch %d: authenticator %s differs from %s's %s", e.Epoch, short(e.Authenticator), seen.by, short(seen.value))})
 	}
+}
+
+// short shows both ends of a long hex value: authenticators are an
+// exporter value followed by the tree hash, and either half may differ.
+func short(hex string) string {
+	if len(hex) <= 24 {
+		return hex
+	}
+	return hex[:10] + ".." + hex[len(hex)-10:]
 }
 
 // S3, S5, S6 for one stored message.

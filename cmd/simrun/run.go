@@ -14,6 +14,7 @@ import (
 func newRunCommand() *cobra.Command {
 	var (
 		scenario string
+		variant  string
 		seed     uint64
 		steps    int
 		asJSON   bool
@@ -27,6 +28,9 @@ func newRunCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sc, err := scenarioFlag(scenario)
 			if err != nil {
+				return err
+			}
+			if sc, err = withVariant(sc, variant); err != nil {
 				return err
 			}
 			if steps < 0 {
@@ -55,6 +59,7 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
 	f.StringVar(&scenario, "scenario", "default", "scenario name (see simrun list)")
 	f.Uint64Var(&seed, "seed", 1, "seed")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps (0: the scenario's)")

@@ -17,6 +17,7 @@ import (
 func newSweepCommand() *cobra.Command {
 	var (
 		scenario string
+		variant  string
 		seeds    string
 		steps    int
 		workers  int
@@ -31,6 +32,9 @@ func newSweepCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sc, err := scenarioFlag(scenario)
 			if err != nil {
+				return err
+			}
+			if sc, err = withVariant(sc, variant); err != nil {
 				return err
 			}
 			list, err := runner.ParseSeeds(seeds)
@@ -54,7 +58,7 @@ func newSweepCommand() *cobra.Command {
 					return err
 				}
 				opt.WorkerCommand = func() *exec.Cmd {
-					return exec.Command(exe, "worker", "--scenario", sc.Name, "--steps", strconv.Itoa(steps),
+					return exec.Command(exe, "worker", "--scenario", sc.Name, "--mls-variant", variant, "--steps", strconv.Itoa(steps),
 						"--determinism-ratio", strconv.FormatFloat(ratio, 'g', -1, 64))
 				}
 			}
@@ -85,6 +89,7 @@ func newSweepCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
 	f.StringVar(&scenario, "scenario", "default", "scenario name (see simrun list)")
 	f.StringVar(&seeds, "seeds", "1..30", "seed range A..B (inclusive)")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed (0: the scenario's)")

@@ -31,3 +31,18 @@ func writeFile(dir, name string, data []byte) error {
 	}
 	return os.WriteFile(dir+string(os.PathSeparator)+name, data, 0o644)
 }
+
+// withVariant switches one adapter defence off in a scenario's clients.
+func withVariant(sc scenarios.Scenario, variant string) (scenarios.Scenario, error) {
+	if variant == "" {
+		return sc, nil
+	}
+	switch variant {
+	case "path-on-add", "deep-copy-commit", "rehash-on-restore":
+	default:
+		return sc, usageError{errorf("unknown --mls-variant %q (want path-on-add, deep-copy-commit or rehash-on-restore)", variant)}
+	}
+	sc.Params.MLSVariant = variant
+	sc.Name += "+" + variant
+	return sc, nil
+}

@@ -11,6 +11,7 @@ import (
 func newWorkerCommand() *cobra.Command {
 	var (
 		scenario string
+		variant  string
 		steps    int
 		ratio    float64
 	)
@@ -24,10 +25,14 @@ func newWorkerCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if sc, err = withVariant(sc, variant); err != nil {
+				return err
+			}
 			return runner.ServeWorker(sc, steps, ratio, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
 	f.StringVar(&scenario, "scenario", "default", "scenario name")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed")
 	f.Float64Var(&ratio, "determinism-ratio", 0.1, "share of seeds re-run")

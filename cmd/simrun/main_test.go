@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/scenarios"
+)
+
+// The test binary doubles as simrun: with SIMRUN_AS_MAIN set it runs the
+// command line instead of the tests, so the tests (and sweep's worker
+// processes, which inherit the variable) run the real program in separate
+// processes without a build step.
+func TestMain(m *testing.M) {
+	if os.Getenv("SIMRUN_AS_MAIN") == "1" {
+		os.Exit(execute(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func simrun(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(os.Environ(), "SIMRUN_AS_MAIN=1"), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+func TestRunJSON(t *testing.T) {
+	r := simrun(t, nil, "run", "--scenario", "default", "--seed", "2", "--steps", "60", "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got), "stdout must be pure JSON")
+	for _, k := range []string{"scenario", "seed", "steps", "clients", "groups", "trace_sha256", "determinism",
+		"converged", "intents", "violations", "events", "wall_ms", "mls_ms"} {
+		require.Contains(t, got, k)
+	}
+	require.Equal(t, "checked", got["determinism"])
+	for _, k := range []string{"created", "committed", "noop", "failed", "open"} {
+		require.Contains(t, got["intents"], k)
+	}
+}
+
+func TestList(t *testing.T) {
+	r := simrun(t, nil, "list")
+	require.Equal(t, 0, r.code)
+	for _, name := range scenarios.Names() {
+		require.Contains(t, r.stdout, name)
+	}
+	require.Len(t, strings.Split(strings.TrimSpace(r.stdout), "\n"), len(scenarios.Names()))
+}
+
+// Bad usage and input: exit 2, a clear message, no panic.
+func TestBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--bogus"},
+		{"run", "--scenario", "nope"},
+		{"run", "--seed", "-3"},
+		{"run", "--steps", "-1"},
+		{"run", "stray"},
+		{"sweep", "--seeds", "9..2"},
+		{"sweep", "--seeds", "abc"},
+		{"sweep", "--workers", "0"},
+		{"sweep", "--determinism-ratio", "1.5"},
+		{"run", "--mls-variant", "nonsense"},
+		{"frobnicate"},
+	} {
+		r := simrun(t, nil, args...)
+		require.Equal(t, 2, r.code, "%v: %s", args, r.stderr)
+		require.NotEmpty(t, r.stderr, "%v", args)
+		require.NotContains(t, r.stderr, "panic", "%v", args)
+		require.NotContains(t, r.stderr, "goroutine", "%v", args)
+	}
+}
+
+// A violated property: exit 1, the violation named.
+func TestViolationExitsOne(t *testing.T) {
+	r := simrun(t, nil, "run", "--scenario", "crashy", "--seed", "2", "--mls-variant", "rehash-on-restore", "--no-determinism")
+	require.Equal(t, 1, r.code, r.stderr)
+	require.Contains(t, r.stdout, "VIOLATION S1 (no fork)")
+}
+
+// Same trace in separate processes, at GOMAXPROCS 1 and 2, with 1 or 2
+// sweep workers, and for a seed alone or inside a sweep.
+func TestDeterminismAcrossProcesses(t *testing.T) {
+	hashOf := func(env ...string) string {
+		r := simrun(t, env, "run", "--scenario", "default", "--seed", "7", "--steps", "80", "--json", "--no-determinism")
+		require.Equal(t, 0, r.code, r.stderr)
+		var s runner.RunSummary
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+		return s.TraceSHA256
+	}
+	one, two := hashOf("GOMAXPROCS=1"), hashOf("GOMAXPROCS=2")
+	require.Equal(t, one, two)
+
+	sweep := func(workers string) map[uint64]string {
+		r := simrun(t, nil, "sweep", "--scenario", "default", "--seeds", "5..8", "--steps", "80", "--workers", workers,
+			"--determinism-ratio", "1", "--json")
+		require.Equal(t, 0, r.code, r.stderr)
+		var s runner.SweepSummary
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+		require.Equal(t, 4, s.DeterminismChecked)
+		out := map[uint64]string{}
+		for _, run := range s.Runs {
+			out[run.Seed] = run.TraceSHA256
+		}
+		return out
+	}
+	w1, w2 := sweep("1"), sweep("2")
+	require.Equal(t, w1, w2)
+	require.Equal(t, one, w1[7], "seed 7 alone and inside a sweep")
+}
