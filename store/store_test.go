@@ -1,0 +1,56 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/engine"
+)
+
+func TestMigrationsAndReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := OpenFile(path)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx engine.Tx) error {
+		_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES ('t', 7)`)
+		return err
+	}))
+	require.NoError(t, db.Close())
+	db, err = OpenFile(path) // migrations already applied: nothing re-run
+	require.NoError(t, err)
+	defer db.Close()
+	var cur, version int
+	require.NoError(t, db.View(func(tx engine.Tx) error {
+		if err := tx.QueryRow(`SELECT cursor FROM topic_refresh_state WHERE topic = 't'`).Scan(&cur); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT MAX(version) FROM schema_version`).Scan(&version)
+	}))
+	require.Equal(t, 7, cur)
+	require.Equal(t, 2, version)
+}
+
+// A failed or panicking transaction leaves nothing behind, and the one
+// connection is free again.
+func TestRollback(t *testing.T) {
+	db, err := OpenMemory()
+	require.NoError(t, err)
+	defer db.Close()
+	insert := func(tx engine.Tx) error {
+		_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES ('t', 1)`)
+		return err
+	}
+	boom := errors.New("boom")
+	require.ErrorIs(t, db.Update(func(tx engine.Tx) error { _ = insert(tx); return boom }), boom)
+	require.Panics(t, func() {
+		_ = db.Update(func(tx engine.Tx) error { _ = insert(tx); panic("crash") })
+	})
+	var n int
+	require.NoError(t, db.View(func(tx engine.Tx) error {
+		return tx.QueryRow(`SELECT COUNT(*) FROM topic_refresh_state`).Scan(&n)
+	}))
+	require.Zero(t, n)
+}
