@@ -57,6 +57,7 @@ func Run(p Params, seed uint64) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer w.Close()
 	for i := 0; i < p.Steps; i++ {
 		w.Step()
 	}
@@ -111,6 +112,15 @@ func (w *World) Finish() *Result {
 	res.TraceSHA256 = w.TraceSHA256()
 	res.Trace = w.Trace()
 	return res
+}
+
+// Close releases every installation's store.
+func (w *World) Close() {
+	for _, id := range w.names {
+		c := w.clients[id]
+		c.eng = nil
+		_ = c.db.Close()
+	}
 }
 
 // Settle is the liveness phase: heal every fault, restart every client,
