@@ -27,6 +27,7 @@ type Result struct {
 	Withheld       []checker.Withheld
 	Withholders    []string
 	Trace          []string
+	Script         []ScriptStep // every command executed, with its output
 	WallMillis     float64
 	MLSMillis      float64
 	MLSCalls       int
@@ -49,8 +50,8 @@ type Violation struct {
 	Trace []string
 }
 
-// Run runs one seed: setup, K fault-phase steps, the liveness phase, and
-// the final checks.
+// Run runs one seed: setup, K fault-phase steps chosen by the schedule,
+// the liveness phase (stabilize) and the final checks (check).
 func Run(p Params, seed uint64) (*Result, error) {
 	start := time.Now()
 	w, err := NewWorld(p, seed)
@@ -58,35 +59,60 @@ func Run(p Params, seed uint64) (*Result, error) {
 		return nil, err
 	}
 	defer w.Close()
-	for i := 0; i < p.Steps; i++ {
-		w.Step()
+	if off := w.drawWeights(); len(off) > 0 {
+		if _, err := w.Do(NewCmd("swarm").With("off", strings.Join(off, ","))); err != nil {
+			return nil, err
+		}
 	}
-	res := w.Finish()
+	for _, c := range w.setupCommands() {
+		if _, err := w.Do(c); err != nil {
+			return nil, err
+		}
+	}
+	for i := 0; i < p.Steps; i++ {
+		if _, err := w.Do(w.choose(w.pickAction())); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range []string{"stabilize", "check"} {
+		if _, err := w.Do(NewCmd(name)); err != nil {
+			return nil, err
+		}
+	}
+	res := w.Result()
+	res.Steps = p.Steps
 	res.WallMillis = float64(time.Since(start)) / float64(time.Millisecond)
 	return res, nil
 }
 
-// Finish runs the liveness phase and the final checks and returns the
-// result.
-func (w *World) Finish() *Result {
-	steps := w.step
-	converged, rounds, bound := w.Settle()
-	snaps := w.snapshots()
-	res := &Result{
-		Seed: w.seed, Steps: steps, Clients: len(w.names), Groups: len(w.groups),
-		Converged: converged, LivenessRounds: rounds, LivenessBound: bound,
-		Withholders: append([]string(nil), w.withholders...),
-		MLSMillis:   w.meter.Millis(), MLSCalls: w.meter.Calls,
+// final runs the liveness checks once.
+func (w *World) final() {
+	if w.finalDone {
+		return
 	}
-	if !converged {
+	w.finalDone = true
+	if w.settled != nil && !w.settled.converged {
 		w.check.Report(checker.Violation{Property: "L1", Step: w.step,
-			Message: fmt.Sprintf("the liveness phase did not settle within its bound of %d rounds", bound)})
+			Message: fmt.Sprintf("the liveness phase did not settle within its bound of %d rounds", w.settled.bound)})
 	}
-	res.Withheld = w.check.Final(w.step, w.net, snaps, w.withholders)
-	for _, wh := range res.Withheld {
-		w.emit("world", fmt.Sprintf("withheld %s %s by %s (commit seq %d)", wh.Group, wh.Installation, wh.Withholder, wh.CommitSeq))
+	w.withheld = w.check.Final(w.step, w.net, w.snapshots(), w.withholders)
+}
+
+func (w *World) violations() []checker.Violation {
+	return append(append([]checker.Violation(nil), w.panics...), w.check.Violations()...)
+}
+
+// Result reports the run so far (call it after check).
+func (w *World) Result() *Result {
+	res := &Result{
+		Seed: w.seed, Steps: w.step, Clients: len(w.names), Groups: len(w.groups),
+		Withholders: append([]string(nil), w.withholders...), Withheld: w.withheld,
+		MLSMillis: w.meter.Millis(), MLSCalls: w.meter.Calls,
 	}
-	for _, s := range snaps {
+	if w.settled != nil {
+		res.Converged, res.LivenessRounds, res.LivenessBound = w.settled.converged, w.settled.rounds, w.settled.bound
+	}
+	for _, s := range w.snapshots() {
 		for _, in := range s.Intents {
 			res.Intents.Created++
 			switch {
@@ -101,8 +127,7 @@ func (w *World) Finish() *Result {
 			}
 		}
 	}
-	all := append(append([]checker.Violation(nil), w.panics...), w.check.Violations()...)
-	for _, v := range all {
+	for _, v := range w.violations() {
 		res.Violations = append(res.Violations, Violation{Violation: v, Seed: w.seed, Trace: w.leadingTo(v)})
 	}
 	res.Events = make(map[string]int, len(w.events))
@@ -111,6 +136,7 @@ func (w *World) Finish() *Result {
 	}
 	res.TraceSHA256 = w.TraceSHA256()
 	res.Trace = w.Trace()
+	res.Script = append([]ScriptStep(nil), w.script...)
 	return res
 }
 
@@ -139,11 +165,11 @@ func (w *World) Settle() (converged bool, rounds, bound int) {
 	for _, id := range w.names {
 		w.clients[id].fuse.busy = 0
 	}
-	w.emit("world", fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed()))
+	w.emit(fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed()))
 	w.checkStep("")
 	for _, id := range w.names {
 		w.step++
-		w.emit(id, w.reopen(w.clients[id]))
+		w.emit("restart " + id + " -> " + w.reopen(w.clients[id]))
 		w.checkStep(id)
 	}
 	bound = 8 + len(w.names) + 2*w.openIntents()
@@ -154,7 +180,7 @@ func (w *World) Settle() (converged bool, rounds, bound int) {
 			w.clock.ns += 1_000_000
 			c := w.clients[id]
 			text := w.round(c)
-			w.emit(id, fmt.Sprintf("round %d %s", rounds, text))
+			w.emit(fmt.Sprintf("round %d %s -> %s", rounds, id, text))
 			w.checkStep(id)
 		}
 		if w.progress() == before {
@@ -219,7 +245,7 @@ func (w *World) round(c *client) string {
 		notes = append(notes, outcome(err))
 	}
 	if len(notes) == 0 {
-		return "-> ok"
+		return "ok"
 	}
 	return strings.Join(notes, "; ")
 }
@@ -290,12 +316,9 @@ func lineStep(line string) int {
 }
 
 func mentions(line, group string, installations []string) bool {
-	fields := strings.Fields(line)
-	if len(fields) > 1 {
-		for _, id := range installations {
-			if fields[1] == id {
-				return true
-			}
+	for _, id := range installations {
+		if strings.Contains(line, " "+id+" ") || strings.Contains(line, " "+id+"=") || strings.HasSuffix(line, " "+id) {
+			return true
 		}
 	}
 	return group != "" && (strings.Contains(line, " "+group+" ") || strings.HasSuffix(line, " "+group))

@@ -63,12 +63,16 @@ type World struct {
 	held     map[string][]string // installation -> groups it holds, as of its last step
 	// withholders are the Byzantine members that drop their welcomes.
 	withholders []string
-	weights     []float64 // per AllActions entry, after swarm selection
+	weights     []int // per AllActions entry, after swarm selection
 
 	check     *checker.Checker
 	trace     []string
 	traceHash hash.Hash
 	step      int
+	script    []ScriptStep  // every command executed, with its output
+	settled   *settleResult // set by stabilize
+	finalDone bool          // check ran
+	withheld  []checker.Withheld
 
 	events     map[string]int
 	stepEvents []string
@@ -84,11 +88,17 @@ type logicalClock struct{ ns int64 }
 
 func (c *logicalClock) NowNs() int64 { return c.ns }
 
-// NewWorld builds the world's accounts, installations and groups (the
-// setup steps) for a seed.
+// NewWorld builds an empty world for a seed: no installations yet. Params
+// give what commands cannot: the engine's width cap, the adapter variant,
+// the cap on installations, and the schedule's weights.
 func NewWorld(p Params, seed uint64) (*World, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
+	}
+	if p.MLSVariant != "" {
+		if _, err := parseDefence(p.MLSVariant); err != nil {
+			return nil, err
+		}
 	}
 	w := &World{
 		p: p, seed: seed,
@@ -103,20 +113,25 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 		held:      map[string][]string{},
 		meter:     &mlsadapter.Meter{},
 	}
-	w.drawWeights()
-	if err := w.setup(); err != nil {
-		return nil, err
+	for i := 0; i < p.Accounts; i++ {
+		w.accounts = append(w.accounts, accountName(i))
 	}
 	return w, nil
 }
 
+type settleResult struct {
+	converged     bool
+	rounds, bound int
+}
+
 // drawWeights applies swarm testing: each non-essential action is kept
 // with probability 3/4 and its weight scaled by a factor in [1/4, 2].
-func (w *World) drawWeights() {
-	w.weights = make([]float64, len(AllActions))
+// Weights are integers so the draw is exact everywhere.
+func (w *World) drawWeights() []string {
+	w.weights = make([]int, len(AllActions))
 	var off []string
 	for i, a := range AllActions {
-		base := w.p.Weights[a]
+		base := int(w.p.Weights[a]*100 + 0.5)
 		if base <= 0 {
 			continue
 		}
@@ -125,13 +140,11 @@ func (w *World) drawWeights() {
 				off = append(off, string(a))
 				continue
 			}
-			base *= 0.25 + float64(w.sched.Intn(8))*0.25
+			base = base * (1 + w.sched.Intn(8)) / 4
 		}
 		w.weights[i] = base
 	}
-	if len(off) > 0 {
-		w.emit("world", "swarm off="+strings.Join(off, ","))
-	}
+	return off
 }
 
 // accountName gives accounts readable, stable names.
@@ -142,60 +155,6 @@ func accountName(i int) string {
 		return names[i]
 	}
 	return fmt.Sprintf("user%d", i)
-}
-
-func (w *World) setup() error {
-	for i := 0; i < w.p.Accounts; i++ {
-		w.accounts = append(w.accounts, accountName(i))
-	}
-	for _, a := range w.accounts {
-		for j := 1; j <= w.p.InstallsPer; j++ {
-			id := fmt.Sprintf("%s/%d", a, j)
-			if err := w.createInstallation(id); err != nil {
-				return fmt.Errorf("setup: %w", err)
-			}
-			w.count("installation_created")
-			w.emit(id, "installation_created")
-			w.checkStep(id)
-		}
-	}
-	initial := append([]string(nil), w.names...)
-	for gi := 0; gi < w.p.Groups; gi++ {
-		gid := fmt.Sprintf("g%d", gi)
-		creator := initial[w.sched.Intn(len(initial))]
-		c := w.clients[creator]
-		if err := c.eng.CreateGroup(gid); err != nil {
-			return fmt.Errorf("setup: %w", err)
-		}
-		w.groups = append(w.groups, gid)
-		if gi < w.p.Withholders {
-			w.withholders = append(w.withholders, creator)
-			c.fuse.withhold = true
-		}
-		// The creator's own account and InitialMembers distinct others.
-		others := make([]string, 0, len(w.accounts))
-		for _, a := range w.accounts {
-			if a != c.account {
-				others = append(others, a)
-			}
-		}
-		accounts := []string{c.account}
-		for k := 0; k < w.p.InitialMembers && len(others) > 0; k++ {
-			i := w.sched.Intn(len(others))
-			accounts = append(accounts, others[i])
-			others = append(others[:i], others[i+1:]...)
-		}
-		if _, err := c.eng.AddMembers(gid, accounts...); err != nil {
-			return fmt.Errorf("setup: %w", err)
-		}
-		line := fmt.Sprintf("create_group %s add=%s", gid, strings.Join(accounts, ","))
-		if c.fuse.withhold {
-			line += " withholds_welcomes"
-		}
-		w.emit(creator, line)
-		w.afterStep(creator)
-	}
-	return nil
 }
 
 func contains(list []string, s string) bool {
@@ -215,6 +174,9 @@ func (w *World) createInstallation(id string) error {
 		return err
 	}
 	c := &client{id: id, account: engine.AccountOf(id), db: db, rng: detrand.New(w.seed, "crypto/"+id)}
+	if !contains(w.accounts, c.account) {
+		w.accounts = append(w.accounts, c.account)
+	}
 	w.clients[id] = c
 	w.names = append(w.names, id)
 	if err := w.open(c); err != nil {
@@ -306,9 +268,10 @@ func (w *World) onEvent(id string, e engine.Event) {
 
 func (w *World) count(name string) { w.events[name]++ }
 
-// emit appends one canonical trace line: step, actor, what happened, and
-// what the engine and the server reported during it.
-func (w *World) emit(actor, text string) {
+// emit appends one canonical trace line — the step, what happened, and
+// what the engine and the server reported during it — and returns the
+// part after the command text.
+func (w *World) emit(text string) string {
 	st := w.net.Stats()
 	for _, d := range []struct {
 		name string
@@ -326,13 +289,17 @@ func (w *World) emit(actor, text string) {
 		}
 	}
 	w.lastStats = st
-	line := fmt.Sprintf("%d %s %s", w.step, actor, text)
+	line := fmt.Sprintf("%d %s", w.step, text)
 	if len(w.stepEvents) > 0 {
 		line += " | " + strings.Join(w.stepEvents, "; ")
 	}
 	w.stepEvents = w.stepEvents[:0]
 	w.trace = append(w.trace, line)
 	_, _ = io.WriteString(w.traceHash, line+"\n")
+	if i := strings.Index(line, " -> "); i >= 0 {
+		return line[i+4:]
+	}
+	return line
 }
 
 // checkStep runs the safety checks on what the installation's step changed.

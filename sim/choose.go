@@ -1,0 +1,320 @@
+package sim
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/wire"
+)
+
+// The chooser turns the schedule stream into commands. It reads the world
+// (who is running, which groups each holds, the oracle's members) to steer
+// each action to something it can act on, and resolves every choice into
+// the command, so the command alone replays the step.
+
+// setupCommands are the world's first steps: the initial installations,
+// then each group's creation by a random installation and an add of the
+// creator's account and InitialMembers distinct others.
+func (w *World) setupCommands() []Cmd {
+	var cmds []Cmd
+	var initial []string
+	for _, a := range w.accounts {
+		for j := 1; j <= w.p.InstallsPer; j++ {
+			id := fmt.Sprintf("%s/%d", a, j)
+			initial = append(initial, id)
+			cmds = append(cmds, NewCmd("installation", id))
+		}
+	}
+	for gi := 0; gi < w.p.Groups; gi++ {
+		gid := fmt.Sprintf("g%d", gi)
+		creator := initial[w.pick(len(initial))]
+		cmds = append(cmds, NewCmd("create-group", creator, gid))
+		if gi < w.p.Withholders {
+			cmds = append(cmds, NewCmd("withhold", creator))
+		}
+		own := engine.AccountOf(creator)
+		others := make([]string, 0, len(w.accounts))
+		for _, a := range w.accounts {
+			if a != own {
+				others = append(others, a)
+			}
+		}
+		args := []string{creator, gid, own}
+		for k := 0; k < w.p.InitialMembers && len(others) > 0; k++ {
+			i := w.pick(len(others))
+			args = append(args, others[i])
+			others = append(others[:i], others[i+1:]...)
+		}
+		cmds = append(cmds, NewCmd("add", args...))
+	}
+	return cmds
+}
+
+// pickAction draws an action by weight, over AllActions' fixed order.
+func (w *World) pickAction() Action {
+	total := 0
+	for _, x := range w.weights {
+		total += x
+	}
+	if total == 0 {
+		return ActSync
+	}
+	r := w.pick(total)
+	for i, x := range w.weights {
+		if r < x {
+			return AllActions[i]
+		}
+		r -= x
+	}
+	return ActSync
+}
+
+func (w *World) pick(n int) int { return w.sched.Intn(n) }
+
+// live lists the installations whose engine is running, in creation order.
+func (w *World) live() []*client {
+	var out []*client
+	for _, id := range w.names {
+		if c := w.clients[id]; c.eng != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// groupAction marks the actions that act on one of the client's groups.
+var groupAction = map[Action]bool{ActSend: true, ActAdd: true, ActRemove: true, ActKeyUpdate: true, ActConsent: true,
+	ActPublish: true, ActSync: true, ActSyncBegin: true}
+
+// fits says whether an action has something to act on at a client: a
+// group for group actions, an open batch to step, a welcome on its topic
+// it has not read, a won add whose welcomes may be unsent. Hints only: a
+// wrong one wastes a step, it never changes what the engine does.
+func (w *World) fits(c *client, a Action) bool {
+	switch {
+	case groupAction[a]:
+		return len(w.held[c.id]) > 0
+	case a == ActSyncStep:
+		return len(c.batches) > 0
+	case a == ActWelcomes:
+		return w.net.Head(wire.WelcomeTopic(c.id)) > c.welcomesSeen
+	case a == ActSendWelcomes:
+		return c.mayHaveWelcomes
+	}
+	return true
+}
+
+// choose resolves an action into a command.
+func (w *World) choose(a Action) Cmd {
+	switch a {
+	case ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActQueryError, ActQueryShort:
+		kind := strings.ReplaceAll(string(a), "_", "-")
+		if a == ActQueryShort {
+			kind = "query-short-page"
+		}
+		return NewCmd("fault", kind, w.names[w.pick(len(w.names))])
+	case ActPartition:
+		return NewCmd("partition", w.names[w.pick(len(w.names))])
+	case ActUnpartition:
+		for _, id := range w.names {
+			if w.net.Partitioned(id) {
+				return NewCmd("unpartition", id)
+			}
+		}
+		return w.choose(ActSync)
+	case ActStoreBusy:
+		return NewCmd("store-busy", w.names[w.pick(len(w.names))])
+	case ActLandDelayed:
+		return NewCmd("land-delayed")
+	case ActClockTie:
+		return NewCmd("clock", "tie")
+	case ActClockJump:
+		return NewCmd("clock", "jump")
+	case ActGarbage:
+		return w.chooseGarbage()
+	case ActRestart:
+		return w.chooseRestart()
+	case ActNewInstall:
+		return w.chooseNewInstallation()
+	case ActRace:
+		return w.chooseRace()
+	}
+	live := w.live()
+	if len(live) == 0 {
+		return w.chooseRestart()
+	}
+	var fit []*client
+	for _, c := range live {
+		if w.fits(c, a) {
+			fit = append(fit, c)
+		}
+	}
+	if len(fit) > 0 {
+		live = fit
+	}
+	c := live[w.pick(len(live))]
+	group := ""
+	if held := w.held[c.id]; len(held) > 0 {
+		group = held[w.pick(len(held))]
+	}
+	if groupAction[a] && group == "" {
+		return NewCmd("process-welcomes", c.id)
+	}
+	switch a {
+	case ActSend:
+		return NewCmd("send", c.id, group, fmt.Sprintf("m%d", w.step+1))
+	case ActAdd:
+		return NewCmd("add", c.id, group, w.addTarget(group))
+	case ActRemove:
+		acct := w.accounts[w.pick(len(w.accounts))]
+		if acct == c.account {
+			return NewCmd("key-update", c.id, group)
+		}
+		return NewCmd("remove", c.id, group, acct)
+	case ActKeyUpdate:
+		return NewCmd("key-update", c.id, group)
+	case ActConsent:
+		answer := "allowed"
+		if w.pick(3) == 0 {
+			answer = "rejected"
+		}
+		return NewCmd("consent", c.id, group, answer)
+	case ActPublish:
+		return NewCmd("publish", c.id, group)
+	case ActSync:
+		return NewCmd("sync", c.id, group)
+	case ActSyncBegin:
+		return NewCmd("sync-begin", c.id, group).With("limit", 1+w.pick(4))
+	case ActSyncStep:
+		if len(c.batches) == 0 {
+			return NewCmd("sync", c.id, group)
+		}
+		return NewCmd("sync-step", c.id).With("batch", w.pick(len(c.batches)))
+	case ActWelcomes:
+		return NewCmd("process-welcomes", c.id)
+	case ActSendWelcomes:
+		return NewCmd("send-welcomes", c.id)
+	case ActKeyPackages:
+		return NewCmd("key-packages", c.id)
+	case ActCrash:
+		return NewCmd("arm-crash", c.id).With("kind", []string{"tx", "send"}[w.pick(2)]).With("at", w.pick(4))
+	}
+	return NewCmd("sync", c.id, group)
+}
+
+// chooseRestart restarts a crashed installation, or a running one when
+// none is crashed (everything in memory is lost).
+func (w *World) chooseRestart() Cmd {
+	var crashed []string
+	for _, id := range w.names {
+		if w.clients[id].eng == nil {
+			crashed = append(crashed, id)
+		}
+	}
+	if len(crashed) > 0 {
+		return NewCmd("restart", crashed[w.pick(len(crashed))])
+	}
+	return NewCmd("restart", w.names[w.pick(len(w.names))])
+}
+
+func (w *World) chooseNewInstallation() Cmd {
+	if w.p.MaxInstallations > 0 && len(w.names) >= w.p.MaxInstallations {
+		return w.choose(ActKeyPackages)
+	}
+	acct := w.accounts[w.pick(len(w.accounts))]
+	n := 1
+	for _, id := range w.names {
+		if engine.AccountOf(id) == acct {
+			n++
+		}
+	}
+	return NewCmd("installation", fmt.Sprintf("%s/%d", acct, n))
+}
+
+// chooseRace picks two or three running members of a group and a change
+// for each.
+func (w *World) chooseRace() Cmd {
+	group := w.groups[w.pick(len(w.groups))]
+	var members []*client
+	for _, c := range w.live() {
+		if contains(w.held[c.id], group) {
+			members = append(members, c)
+		}
+	}
+	if len(members) < 2 {
+		return w.choose(ActPublish)
+	}
+	cmd := NewCmd("race", group)
+	n := 2 + w.pick(2)
+	for i := 0; i < n && len(members) > 0; i++ {
+		k := w.pick(len(members))
+		c := members[k]
+		members = append(members[:k], members[k+1:]...)
+		change := "key-update"
+		if w.pick(2) == 0 {
+			change = "add:" + w.addTarget(group)
+		}
+		cmd = cmd.With(c.id, change)
+	}
+	return cmd
+}
+
+// addTarget picks an account to add: half the time one with no
+// installation in the group as the topic shows it (so adds do something),
+// otherwise any account (an add of members ends NOOP, or adds their new
+// installations).
+func (w *World) addTarget(group string) string {
+	if w.pick(2) == 0 {
+		if g := w.check.Oracle.Group(group); g != nil {
+			var out []string
+			for _, a := range w.accounts {
+				in := false
+				for _, id := range g.MemberList() {
+					if engine.AccountOf(id) == a {
+						in = true
+						break
+					}
+				}
+				if !in {
+					out = append(out, a)
+				}
+			}
+			if len(out) > 0 {
+				return out[w.pick(len(out))]
+			}
+		}
+	}
+	return w.accounts[w.pick(len(w.accounts))]
+}
+
+// chooseGarbage: random bytes, a replay of a stored envelope (half the
+// replays of a message carry a forged, higher counter that passes the
+// counter rule, so only the message-id check stops it), or a well-formed
+// header around junk.
+func (w *World) chooseGarbage() Cmd {
+	group := w.groups[w.pick(len(w.groups))]
+	kind := w.pick(3)
+	log := w.net.Log(wire.GroupTopic(group))
+	if kind == 1 && len(log) == 0 {
+		kind = 0
+	}
+	switch kind {
+	case 1:
+		cmd := NewCmd("garbage", group).With("replay", 1+w.pick(len(log)))
+		if w.pick(2) == 0 {
+			cmd = cmd.With("counter+", 1+w.pick(3))
+		}
+		return cmd
+	case 2:
+		junk := make([]byte, 16)
+		_, _ = w.sched.Read(junk)
+		sender := w.names[w.pick(len(w.names))]
+		return NewCmd("garbage", group, "forged").With("sender", sender).With("epoch", w.pick(4)).
+			With("counter", 1+w.pick(3)).With("id", 1+w.pick(5)).With("mls", hex.EncodeToString(junk))
+	}
+	b := make([]byte, 1+w.pick(64))
+	_, _ = w.sched.Read(b)
+	return NewCmd("garbage", group).With("random", hex.EncodeToString(b))
+}

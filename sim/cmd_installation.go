@@ -1,0 +1,23 @@
+package sim
+
+import "strings"
+
+// installation ID: create an installation (account/name) with its own
+// store and crypto stream, and upload its key packages.
+func init() {
+	register("installation", func(w *World, c Cmd) (result, error) {
+		if err := c.need(1, "ACCOUNT/NAME"); err != nil {
+			return result{}, err
+		}
+		id := c.Arg(0)
+		if i := strings.LastIndexByte(id, '/'); i <= 0 || i == len(id)-1 {
+			return result{}, errorf("installation %q: want account/name", id)
+		}
+		if _, ok := w.clients[id]; ok {
+			return result{out: "skipped: exists"}, nil
+		}
+		err := w.createInstallation(id)
+		w.count("installation_created")
+		return result{actor: id, out: outcome(err)}, nil
+	})
+}

@@ -1,0 +1,20 @@
+package sim
+
+import "fmt"
+
+// publish ID GROUP: publish the client's next intent of the group.
+func init() {
+	register("publish", func(w *World, c Cmd) (result, error) {
+		if err := c.need(2, "INSTALLATION GROUP"); err != nil {
+			return result{}, err
+		}
+		return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
+			res, err := cl.eng.PublishNext(c.Arg(1))
+			d := string(res.Action)
+			if res.Intent != 0 {
+				d += fmt.Sprintf(" intent=%d", res.Intent)
+			}
+			return d, err
+		}), nil
+	})
+}

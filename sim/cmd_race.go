@@ -1,0 +1,47 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+)
+
+// race GROUP ID=key-update ID=add:ACCOUNT ...: SPEC §7's users racing.
+// Each named member records its change and publishes it before any of them
+// reads the topic, so their commits are built for the same epoch and all
+// but the first lose.
+func init() {
+	register("race", func(w *World, c Cmd) (result, error) {
+		if err := c.need(1, "GROUP ID=key-update|add:ACCOUNT ..."); err != nil {
+			return result{}, err
+		}
+		group := c.Arg(0)
+		for _, o := range c.Opts {
+			if o.Val != "key-update" && !strings.HasPrefix(o.Val, "add:") {
+				return result{}, errorf("race: %s=%s: want key-update or add:ACCOUNT", o.Key, o.Val)
+			}
+		}
+		var parts []string
+		actor := ""
+		for _, o := range c.Opts {
+			r := w.engineCall(o.Key, func(cl *client) (string, error) {
+				var err error
+				if acct, ok := strings.CutPrefix(o.Val, "add:"); ok {
+					_, err = cl.eng.AddMembers(group, acct)
+				} else {
+					_, err = cl.eng.KeyUpdate(group)
+				}
+				if err != nil {
+					return "", err
+				}
+				res, err := cl.eng.PublishNext(group)
+				return fmt.Sprintf("publish=%s", res.Action), err
+			})
+			if r.actor != "" {
+				w.checkStep(r.actor) // every racer's store changed
+				actor = r.actor
+			}
+			parts = append(parts, o.Key+": "+r.out)
+		}
+		return result{actor: actor, out: strings.Join(parts, ", ")}, nil
+	})
+}

@@ -1,0 +1,159 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/memnet"
+)
+
+// result is what a handler reports: whose store the step may have changed
+// (checked after it) and the outcome text.
+type result struct {
+	actor string
+	out   string
+}
+
+type handler func(w *World, c Cmd) (result, error)
+
+// handlers is the dispatcher: one handler per command, each in its own
+// cmd_<name>.go file. A handler validates its arguments before it changes
+// anything, so a bad script line is an error and never half a step.
+var handlers = map[string]handler{}
+
+func register(name string, h handler) { handlers[name] = h }
+
+// Commands lists the command names, sorted.
+func Commands() []string {
+	out := make([]string, 0, len(handlers))
+	for n := range handlers {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrBadCommand wraps every error about a command itself (unknown name,
+// missing or malformed arguments): the caller's input is wrong.
+var ErrBadCommand = errors.New("bad command")
+
+// Do executes one command as one step: it appends its trace line, checks
+// safety on what it changed, and returns the output (outcome and what the
+// engine and server reported).
+func (w *World) Do(c Cmd) (string, error) {
+	h, ok := handlers[c.Name]
+	if !ok {
+		return "", fmt.Errorf("%w: unknown command %q (known: %s)", ErrBadCommand, c.Name, strings.Join(Commands(), ", "))
+	}
+	w.step++
+	w.clock.ns += 1_000_000
+	res, err := h(w, c)
+	if err != nil {
+		w.step--
+		return "", fmt.Errorf("%w: %v", ErrBadCommand, err)
+	}
+	out := w.emit(c.String() + " -> " + res.out)
+	w.afterStep(res.actor)
+	w.script = append(w.script, ScriptStep{Cmd: c, Output: out})
+	return out, nil
+}
+
+// afterStep checks what the step changed and refreshes the actor's list of
+// groups (what the schedule steers group actions to).
+func (w *World) afterStep(id string) {
+	w.checkStep(id)
+	if id == "" {
+		return
+	}
+	if c := w.clients[id]; c.eng != nil {
+		var groups []string
+		if err := w.guard(c, func() error {
+			var err error
+			groups, err = c.eng.Groups()
+			return err
+		}); err == nil {
+			w.held[id] = groups
+		}
+	}
+}
+
+// client returns a running installation, or why it cannot act.
+func (w *World) client(id string) (*client, string) {
+	c, ok := w.clients[id]
+	switch {
+	case !ok:
+		return nil, "skipped: no installation " + id
+	case c.eng == nil:
+		return nil, "skipped: " + id + " is crashed"
+	}
+	return c, ""
+}
+
+// guard runs f, turning a simulated crash into a dead client and any other
+// panic into a violation: no panic reaches the user.
+func (w *World) guard(c *client, f func() error) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		c.eng = nil
+		c.batches = nil
+		if sig, ok := r.(crashSignal); ok {
+			w.count(sig.point)
+			c.crashes++
+			err = fmt.Errorf("%w at %s", ErrCrashed, sig.point)
+			return
+		}
+		w.panics = append(w.panics, checker.Violation{Property: "no_panic", Step: w.step, Installations: []string{c.id},
+			Message: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())})
+		err = fmt.Errorf("panicked: %v", r)
+	}()
+	return f()
+}
+
+// outcome renders an error in a stable, short form for the trace.
+func outcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrCrashed):
+		return err.Error()
+	case errors.Is(err, memnet.ErrNetwork):
+		return "err=network"
+	case errors.Is(err, ErrStoreBusy):
+		return "err=store_busy"
+	case errors.Is(err, engine.ErrRemoved):
+		return "err=removed"
+	case errors.Is(err, engine.ErrGroupBroken):
+		return "err=broken"
+	case errors.Is(err, engine.ErrUnknownGroup):
+		return "err=unknown_group"
+	}
+	return "err=" + strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+// engineCall runs one engine call on a running client under the guard and
+// renders its outcome, with detail first when there is some.
+func (w *World) engineCall(id string, f func(c *client) (string, error)) result {
+	c, why := w.client(id)
+	if c == nil {
+		return result{out: why}
+	}
+	var detail string
+	err := w.guard(c, func() error {
+		var err error
+		detail, err = f(c)
+		return err
+	})
+	out := outcome(err)
+	if detail != "" {
+		out = detail + " " + out
+	}
+	return result{actor: id, out: out}
+}
