@@ -25,6 +25,7 @@ type Withheld struct {
 // returned.
 func (c *Checker) Final(step int, l Log, snaps []engine.Snapshot, withholders []string) []Withheld {
 	c.Oracle.Fold(l)
+	c.log = l
 	by := map[string]*engine.Snapshot{}
 	for i := range snaps {
 		by[snaps[i].Installation] = &snaps[i]
@@ -147,7 +148,7 @@ func (c *Checker) completeness(step int, g *Group, by map[string]*engine.Snapsho
 	members := sortedKeys(g.spans)
 	for _, msg := range g.Messages {
 		for _, inst := range members {
-			if !g.Continuous(inst, msg.Epoch, msg.At) || isExempt(g.ID, inst, msg.Epoch) {
+			if !g.Continuous(inst, msg.Epoch, msg.At) || isExempt(g.ID, inst, msg.Epoch) || c.overtaken(g, inst, msg.Epoch) {
 				continue
 			}
 			if seq, ok := stored[inst][msg.ID]; !ok || seq != msg.Seq {
@@ -156,6 +157,38 @@ func (c *Checker) completeness(step int, g *Group, by map[string]*engine.Snapsho
 			}
 		}
 	}
+}
+
+// overtaken reports whether the membership of inst that spans epoch was
+// never entered because the welcome of a later membership reached inst
+// first: SPEC §6 never applies a welcome for a group held at a later
+// epoch, so a slow adder's welcome, overtaken by a re-add's, is skipped,
+// and the messages of that span cannot be owed (L3). A welcome that never
+// arrives is not "overtaken": L3 still counts it.
+func (c *Checker) overtaken(g *Group, inst string, epoch uint64) bool {
+	var add *Addition
+	for i := range g.Added {
+		a := &g.Added[i]
+		if a.Installation == inst && a.Epoch <= epoch && (add == nil || a.Epoch > add.Epoch) {
+			add = a
+		}
+	}
+	if add == nil || c.log == nil {
+		return false
+	}
+	for _, r := range c.log.Log(wire.WelcomeTopic(inst)) {
+		w, err := wire.DecodeWelcome(r.Payload)
+		if err != nil || w.GroupID != g.ID {
+			continue
+		}
+		if w.CommitSeq == add.Seq {
+			return false // its own welcome came first
+		}
+		if w.CommitSeq > add.Seq {
+			return true // a later membership's welcome came first
+		}
+	}
+	return false
 }
 
 // L5: every installation added by an accepted commit holds the group.

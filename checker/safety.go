@@ -14,6 +14,7 @@ type Checker struct {
 	clients map[string]*clientView
 	auth    map[groupEpoch]authSeen // first authenticator seen per (group, epoch)
 	found   []Violation
+	log     Log // the server's log, for the final checks
 }
 
 type groupEpoch struct {
