@@ -28,7 +28,8 @@ func RunSeed(sc scenarios.Scenario, seed uint64, opt Options) (*RunSummary, erro
 	if err != nil {
 		return nil, err
 	}
-	s := summarize(sc.Name, first)
+	s := Summarize(sc.Name, first)
+	s.Params = p
 	s.Determinism = DeterminismSkipped
 	if opt.CheckDeterminism {
 		again, err := sim.Run(p, seed)
@@ -44,12 +45,13 @@ func RunSeed(sc scenarios.Scenario, seed uint64, opt Options) (*RunSummary, erro
 	return s, nil
 }
 
-func summarize(name string, r *sim.Result) *RunSummary {
+// Summarize turns a simulator result into the summary `run` prints.
+func Summarize(name string, r *sim.Result) *RunSummary {
 	s := &RunSummary{
 		Scenario: name, Seed: r.Seed, Steps: r.Steps, Clients: r.Clients, Groups: r.Groups,
 		TraceSHA256: r.TraceSHA256, Converged: r.Converged, LivenessRounds: r.LivenessRounds, LivenessBound: r.LivenessBound,
 		Intents: r.Intents, Withholders: r.Withholders, Withheld: r.Withheld, Events: r.Events,
-		WallMillis: r.WallMillis, MLSMillis: r.MLSMillis, Trace: r.Trace, Violations: []ViolationSummary{},
+		WallMillis: r.WallMillis, MLSMillis: r.MLSMillis, Trace: r.Trace, Script: r.Script, Violations: []ViolationSummary{},
 	}
 	for _, v := range r.Violations {
 		s.Violations = append(s.Violations, ViolationSummary{

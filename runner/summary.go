@@ -34,6 +34,10 @@ type RunSummary struct {
 	MLSMillis      float64            `json:"mls_ms"`
 	// Trace is the full trace; it is written to files, never to --json.
 	Trace []string `json:"-"`
+	// Script is every command with its output (for --trace-out).
+	Script []sim.ScriptStep `json:"-"`
+	// Params are the world's parameters (for --trace-out).
+	Params sim.Params `json:"-"`
 }
 
 // ViolationSummary is one violation as printed.

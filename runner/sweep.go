@@ -67,7 +67,7 @@ func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSumma
 	record := func(r *RunSummary) {
 		mu.Lock()
 		defer mu.Unlock()
-		r.Trace = nil
+		r.Trace, r.Script = nil, nil
 		runs = append(runs, *r)
 		if r.Failed() {
 			failed++
@@ -204,7 +204,7 @@ func ServeWorker(sc scenarios.Scenario, steps int, ratio float64, in io.Reader, 
 		if err != nil {
 			return err
 		}
-		r.Trace = nil
+		r.Trace, r.Script = nil, nil
 		if err := enc.Encode(r); err != nil {
 			return err
 		}

@@ -153,6 +153,14 @@ func (w *World) choose(a Action) Cmd {
 	}
 	if len(fit) > 0 {
 		live = fit
+	} else if groupAction[a] {
+		// No running client holds a group: bring back a crashed one that
+		// does, so a crash does not idle the rest of the run.
+		for _, id := range w.names {
+			if c := w.clients[id]; c.eng == nil && len(w.held[id]) > 0 {
+				return NewCmd("restart", id)
+			}
+		}
 	}
 	c := live[w.pick(len(live))]
 	group := ""

@@ -75,6 +75,9 @@ type Params struct {
 	// MLSVariant, if set, names an adapter defence to switch off in every
 	// client (tests and mutation runs; "" for production).
 	MLSVariant string
+	// Fixture, if set, names a deliberately broken store wrapper from
+	// Fixtures (tests of the harness itself).
+	Fixture string
 }
 
 // DefaultWeights is the mixed workload the default scenario runs.

@@ -100,6 +100,9 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 			return nil, err
 		}
 	}
+	if _, ok := Fixtures[p.Fixture]; p.Fixture != "" && !ok {
+		return nil, fmt.Errorf("unknown fixture %q", p.Fixture)
+	}
 	w := &World{
 		p: p, seed: seed,
 		sched:     detrand.New(seed, "schedule"),
@@ -213,9 +216,13 @@ func (w *World) open(c *client) error {
 		m = mlsadapter.New(c.rng).WithMeter(w.meter)
 	}
 	id := c.id
+	var st engine.Store = &crashStore{inner: c.db, f: c.fuse}
+	if f := Fixtures[w.p.Fixture]; f != nil {
+		st = f(c.id, st)
+	}
 	eng, err := engine.Open(engine.Config{
 		InstallationID: c.id,
-		Store:          &crashStore{inner: c.db, f: c.fuse},
+		Store:          st,
 		Transport:      &crashTransport{inner: w.net.For(c.id), f: c.fuse},
 		MLS:            m,
 		Clock:          w.clock,

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/scenarios"
 )
 
 func newRunCommand() *cobra.Command {
@@ -20,6 +21,8 @@ func newRunCommand() *cobra.Command {
 		asJSON   bool
 		out      string
 		noCheck  bool
+		traceOut string
+		fixture  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run --scenario S --seed N",
@@ -36,12 +39,21 @@ func newRunCommand() *cobra.Command {
 			if steps < 0 {
 				return usageError{errorf("--steps must not be negative")}
 			}
+			if sc, err = withFixture(sc, fixture); err != nil {
+				return err
+			}
 			r, err := runner.RunSeed(sc, seed, runner.Options{Steps: steps, CheckDeterminism: !noCheck})
 			if err != nil {
 				return usageError{err}
 			}
 			if out != "" {
 				if err := writeRun(out, r); err != nil {
+					return err
+				}
+			}
+			if traceOut != "" {
+				if err := writeScript(traceOut, scenarios.FromRun(baseName(sc.Name), seed, r.Params, r.Script),
+					fmt.Sprintf("simrun run --scenario %s --seed %d: trace_sha256 %s", sc.Name, seed, r.TraceSHA256)); err != nil {
 					return err
 				}
 			}
@@ -66,6 +78,9 @@ func newRunCommand() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.StringVar(&out, "out", "", "directory to write summary.json and trace.txt into")
 	f.BoolVar(&noCheck, "no-determinism", false, "run the seed once (skip the determinism re-run)")
+	f.StringVar(&traceOut, "trace-out", "", "write the executed schedule as a replayable script")
+	f.StringVar(&fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
+	_ = f.MarkHidden("fixture")
 	return cmd
 }
 

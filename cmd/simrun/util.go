@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mlsim/mlsim/scenarios"
+	"github.com/mlsim/mlsim/sim"
 )
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
@@ -45,4 +47,49 @@ func withVariant(sc scenarios.Scenario, variant string) (scenarios.Scenario, err
 	sc.Params.MLSVariant = variant
 	sc.Name += "+" + variant
 	return sc, nil
+}
+
+// withFixture puts a named test fixture (sim.Fixtures) into a scenario.
+func withFixture(sc scenarios.Scenario, name string) (scenarios.Scenario, error) {
+	if name == "" {
+		return sc, nil
+	}
+	if _, ok := sim.Fixtures[name]; !ok {
+		return sc, usageError{errorf("unknown --fixture %q", name)}
+	}
+	sc.Params.Fixture = name
+	sc.Name += "+" + name
+	return sc, nil
+}
+
+// baseName is the scenario name without the +variant/+fixture suffixes.
+func baseName(name string) string {
+	base, _, _ := strings.Cut(name, "+")
+	return base
+}
+
+func writeScript(path string, s *scenarios.Script, comment string) error {
+	s.Comments = append([]string{comment}, s.Comments...)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := s.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func readScript(path string) (*scenarios.Script, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	defer f.Close()
+	s, err := scenarios.ParseScript(f)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return s, nil
 }

@@ -1,0 +1,126 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mlsim/mlsim/engine"
+)
+
+// Queries describe state for scripts; they are not steps (no trace line,
+// no effect). IsQuery reports whether a command is one.
+func IsQuery(name string) bool { return name == "state" || name == "intents" || name == "messages" }
+
+// Query answers a query command:
+//
+//	state GROUP          every installation holding the group: epoch, members, cursor
+//	intents ID [GROUP]   the installation's intents and their states
+//	messages ID GROUP    the installation's stored messages of the group
+func (w *World) Query(c Cmd) (string, error) {
+	switch c.Name {
+	case "state":
+		if err := c.need(1, "GROUP"); err != nil {
+			return "", err
+		}
+		return w.queryState(c.Arg(0)), nil
+	case "intents":
+		if err := c.need(1, "INSTALLATION [GROUP]"); err != nil {
+			return "", err
+		}
+		return w.withSnapshot(c.Arg(0), func(s engine.Snapshot) string {
+			var lines []string
+			for _, in := range s.Intents {
+				if c.Arg(1) != "" && in.Group != c.Arg(1) {
+					continue
+				}
+				line := fmt.Sprintf("#%d %s %s %s", in.ID, in.Group, in.Kind, in.State)
+				if in.Reason != "" {
+					line += "(" + string(in.Reason) + ")"
+				}
+				lines = append(lines, line+fmt.Sprintf(" attempts=%d", in.Attempts))
+			}
+			return orNone(lines)
+		}), nil
+	case "messages":
+		if err := c.need(2, "INSTALLATION GROUP"); err != nil {
+			return "", err
+		}
+		return w.withSnapshot(c.Arg(0), func(s engine.Snapshot) string {
+			var lines []string
+			for _, m := range s.Messages {
+				if m.Group == c.Arg(1) {
+					lines = append(lines, fmt.Sprintf("seq=%d epoch=%d %s %s %q", m.Seq, m.Epoch, m.Kind, m.ID, m.Body))
+				}
+			}
+			return orNone(lines)
+		}), nil
+	}
+	return "", fmt.Errorf("%s is not a query", c.Name)
+}
+
+func orNone(lines []string) string {
+	if len(lines) == 0 {
+		return "(none)"
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (w *World) withSnapshot(id string, f func(engine.Snapshot) string) string {
+	c, why := w.client(id)
+	if c == nil {
+		return why
+	}
+	var s engine.Snapshot
+	if err := w.guard(c, func() error {
+		var err error
+		s, err = c.eng.Snapshot()
+		return err
+	}); err != nil {
+		return outcome(err)
+	}
+	return f(s)
+}
+
+// queryState: one line per installation holding the group, with a short
+// authenticator tag so equal states read equal.
+func (w *World) queryState(group string) string {
+	var lines []string
+	tags := map[string]string{}
+	for _, id := range w.names {
+		c := w.clients[id]
+		if c.eng == nil {
+			lines = append(lines, id+" crashed")
+			continue
+		}
+		var s engine.Snapshot
+		if err := w.guard(c, func() error {
+			var err error
+			s, err = c.eng.Snapshot()
+			return err
+		}); err != nil {
+			lines = append(lines, id+" "+outcome(err))
+			continue
+		}
+		for _, g := range s.Groups {
+			if g.ID != group {
+				continue
+			}
+			line := fmt.Sprintf("%s epoch=%d cursor=%d members=%s", id, g.Epoch, g.Cursor, strings.Join(g.Members, ","))
+			switch {
+			case g.RemovedAtSeq != 0:
+				line = fmt.Sprintf("%s removed_at=%d", id, g.RemovedAtSeq)
+			case g.Broken != "":
+				line += " broken"
+			default:
+				if _, ok := tags[g.Authenticator]; !ok {
+					tags[g.Authenticator] = fmt.Sprintf("A%d", len(tags)+1)
+				}
+				line += " auth=" + tags[g.Authenticator]
+			}
+			lines = append(lines, line)
+		}
+	}
+	sort.Strings(lines)
+	return orNone(lines)
+}
