@@ -6,19 +6,47 @@ import (
 	"strings"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/wire"
 )
 
 // Queries describe state for scripts; they are not steps (no trace line,
 // no effect). IsQuery reports whether a command is one.
-func IsQuery(name string) bool { return name == "state" || name == "intents" || name == "messages" }
+func IsQuery(name string) bool {
+	switch name {
+	case "state", "intents", "messages", "topic", "welcome-topic":
+		return true
+	}
+	return false
+}
 
 // Query answers a query command:
 //
 //	state GROUP          every installation holding the group: epoch, members, cursor
 //	intents ID [GROUP]   the installation's intents and their states
 //	messages ID GROUP    the installation's stored messages of the group
+//	topic GROUP          the group topic as the oracle judged it
+//	welcome-topic ID     the welcomes on the installation's topic
 func (w *World) Query(c Cmd) (string, error) {
 	switch c.Name {
+	case "topic":
+		if err := c.need(1, "GROUP"); err != nil {
+			return "", err
+		}
+		return w.queryTopic(c.Arg(0)), nil
+	case "welcome-topic":
+		if err := c.need(1, "INSTALLATION"); err != nil {
+			return "", err
+		}
+		var lines []string
+		for _, r := range w.net.Log(wire.WelcomeTopic(c.Arg(0))) {
+			wl, err := wire.DecodeWelcome(r.Payload)
+			if err != nil {
+				lines = append(lines, fmt.Sprintf("seq=%d malformed", r.Seq))
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("seq=%d %s epoch=%d commit_seq=%d adder=%s", r.Seq, wl.GroupID, wl.Epoch, wl.CommitSeq, wl.Adder))
+		}
+		return orNone(lines), nil
 	case "state":
 		if err := c.need(1, "GROUP"); err != nil {
 			return "", err
@@ -57,6 +85,39 @@ func (w *World) Query(c Cmd) (string, error) {
 		}), nil
 	}
 	return "", fmt.Errorf("%s is not a query", c.Name)
+}
+
+// queryTopic lists a group topic's records with the oracle's verdicts.
+func (w *World) queryTopic(group string) string {
+	w.check.Oracle.Fold(w.net)
+	g := w.check.Oracle.Group(group)
+	var lines []string
+	for i, r := range w.net.Log(wire.GroupTopic(group)) {
+		what := "garbage"
+		if e, err := wire.Decode(r.Payload); err == nil && !r.Garbage {
+			what = fmt.Sprintf("%s epoch=%d from=%s", e.Kind, e.Epoch, e.Sender)
+			switch {
+			case e.Kind == wire.KindCommit:
+				if len(e.Added) > 0 {
+					what += " added=" + strings.Join(e.Added, ",")
+				}
+				if len(e.Removed) > 0 {
+					what += " removed=" + strings.Join(e.Removed, ",")
+				}
+			case e.Kind == wire.KindApplication:
+				what += fmt.Sprintf(" id=%s counter=%d", e.MessageID, e.Counter)
+			}
+		}
+		verdict := "?"
+		if g != nil && i < len(g.Verdicts) {
+			verdict = "accepted"
+			if !g.Verdicts[i].Accepted {
+				verdict = "rejected (" + g.Verdicts[i].Why + ")"
+			}
+		}
+		lines = append(lines, fmt.Sprintf("seq=%d %s: %s", r.Seq, what, verdict))
+	}
+	return orNone(lines)
 }
 
 func orNone(lines []string) string {
