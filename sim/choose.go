@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/wire"
 )
@@ -72,6 +73,45 @@ func (w *World) pickAction() Action {
 }
 
 func (w *World) pick(n int) int { return w.sched.Intn(n) }
+
+// bytes draws n bytes from the schedule.
+func (w *World) bytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(w.sched.Intn(256))
+	}
+	return b
+}
+
+// Chooser is where the schedule's choices come from: the seed's stream in
+// a run, or a property-testing library that shrinks them.
+type Chooser interface {
+	Intn(n int) int
+}
+
+// UseChooser replaces the schedule stream (rapid property tests and
+// FuzzSchedule draw every choice from their own source).
+func (w *World) UseChooser(c Chooser) { w.sched = c }
+
+// Setup runs the setup commands the chooser picks for the params.
+func (w *World) Setup() error {
+	for _, c := range w.setupCommands() {
+		if _, err := w.Do(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StepAction chooses a command for an action and runs it.
+func (w *World) StepAction(a Action) (Cmd, string, error) {
+	c := w.choose(a)
+	out, err := w.Do(c)
+	return c, out, err
+}
+
+// Violations returns what the checker found so far.
+func (w *World) Violations() []checker.Violation { return w.violations() }
 
 // live lists the installations whose engine is running, in creation order.
 func (w *World) live() []*client {
@@ -197,6 +237,9 @@ func (w *World) choose(a Action) Cmd {
 		return NewCmd("sync-begin", c.id, group).With("limit", 1+w.pick(4))
 	case ActSyncStep:
 		if len(c.batches) == 0 {
+			if group == "" {
+				return NewCmd("process-welcomes", c.id)
+			}
 			return NewCmd("sync", c.id, group)
 		}
 		return NewCmd("sync-step", c.id).With("batch", w.pick(len(c.batches)))
@@ -209,7 +252,7 @@ func (w *World) choose(a Action) Cmd {
 	case ActCrash:
 		return NewCmd("arm-crash", c.id).With("kind", []string{"tx", "send"}[w.pick(2)]).With("at", w.pick(4))
 	}
-	return NewCmd("sync", c.id, group)
+	return NewCmd("process-welcomes", c.id)
 }
 
 // chooseRestart restarts a crashed installation, or a running one when
@@ -310,19 +353,30 @@ func (w *World) chooseGarbage() Cmd {
 	}
 	switch kind {
 	case 1:
-		cmd := NewCmd("garbage", group).With("replay", 1+w.pick(len(log)))
+		// Mostly replay messages: their forged-counter copies are what
+		// reach the message-id check.
+		var msgs []int
+		for i, r := range log {
+			if e, err := wire.Decode(r.Payload); err == nil && !r.Garbage && e.Kind == wire.KindApplication {
+				msgs = append(msgs, i+1)
+			}
+		}
+		seq := 1 + w.pick(len(log))
+		if len(msgs) > 0 && w.pick(3) > 0 {
+			seq = msgs[w.pick(len(msgs))]
+		}
+		cmd := NewCmd("garbage", group).With("replay", seq)
 		if w.pick(2) == 0 {
-			cmd = cmd.With("counter+", 1+w.pick(3))
+			// Far above any real counter: it passes the counter rule.
+			cmd = cmd.With("counter+", 1000+w.pick(3))
 		}
 		return cmd
 	case 2:
-		junk := make([]byte, 16)
-		_, _ = w.sched.Read(junk)
+		junk := w.bytes(16)
 		sender := w.names[w.pick(len(w.names))]
 		return NewCmd("garbage", group, "forged").With("sender", sender).With("epoch", w.pick(4)).
 			With("counter", 1+w.pick(3)).With("id", 1+w.pick(5)).With("mls", hex.EncodeToString(junk))
 	}
-	b := make([]byte, 1+w.pick(64))
-	_, _ = w.sched.Read(b)
+	b := w.bytes(1 + w.pick(64))
 	return NewCmd("garbage", group).With("random", hex.EncodeToString(b))
 }

@@ -50,6 +50,11 @@ func (w *World) Do(c Cmd) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%w: unknown command %q (known: %s)", ErrBadCommand, c.Name, strings.Join(Commands(), ", "))
 	}
+	for _, a := range c.Args {
+		if a == "" || strings.ContainsAny(a, " \n=") {
+			return "", fmt.Errorf("%w: %s: empty or unprintable argument %q", ErrBadCommand, c.Name, a)
+		}
+	}
 	w.step++
 	w.clock.ns += 1_000_000
 	res, err := h(w, c)

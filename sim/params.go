@@ -88,7 +88,7 @@ func DefaultWeights() map[Action]float64 {
 		ActCrash: 2, ActRestart: 2,
 		ActPublishLost: 0.8, ActPublishAmbig: 0.8, ActPublishDelayed: 0.8, ActLandDelayed: 0.8,
 		ActQueryError: 0.8, ActQueryShort: 0.8, ActPartition: 0.4, ActUnpartition: 0.6,
-		ActStoreBusy: 0.8, ActClockTie: 0.3, ActClockJump: 0.3, ActGarbage: 0.5,
+		ActStoreBusy: 0.8, ActClockTie: 0.3, ActClockJump: 0.3, ActGarbage: 1.5,
 	}
 }
 

@@ -64,10 +64,8 @@ func Run(p Params, seed uint64) (*Result, error) {
 			return nil, err
 		}
 	}
-	for _, c := range w.setupCommands() {
-		if _, err := w.Do(c); err != nil {
-			return nil, err
-		}
+	if err := w.Setup(); err != nil {
+		return nil, err
 	}
 	for i := 0; i < p.Steps; i++ {
 		if _, err := w.Do(w.choose(w.pickAction())); err != nil {

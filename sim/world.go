@@ -52,7 +52,7 @@ type openBatch struct {
 type World struct {
 	p     Params
 	seed  uint64
-	sched *detrand.Stream
+	sched Chooser // the schedule: every choice the chooser makes
 	net   *memnet.Server
 	clock *logicalClock
 
