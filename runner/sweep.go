@@ -57,6 +57,30 @@ func ParseSeeds(s string) ([]uint64, error) {
 	return out, nil
 }
 
+// ParseShard reads "i/n" (1-based i).
+func ParseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, fmt.Errorf("shard %q: want i/n with 1 <= i <= n", s)
+	}
+	return i, n, nil
+}
+
+// ShardSeeds keeps the seeds of shard i of n. The slice a seed belongs to
+// depends on the seed alone (seed mod n), so shards are disjoint, cover
+// the range, and agree whatever range each is given.
+func ShardSeeds(seeds []uint64, i, n int) []uint64 {
+	var out []uint64
+	for _, s := range seeds {
+		if s%uint64(n) == uint64(i-1) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Sweep runs every seed and folds the results into one summary, in seed
 // order, whatever the number of workers.
 func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSummary, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -131,4 +132,41 @@ func TestDeterminismAcrossProcesses(t *testing.T) {
 	w1, w2 := sweep("1"), sweep("2")
 	require.Equal(t, w1, w2)
 	require.Equal(t, one, w1[7], "seed 7 alone and inside a sweep")
+}
+
+// Four shards merged give the summary of one unsharded sweep.
+func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
+	args := []string{"sweep", "--scenario", "churn", "--seeds", "1..8", "--steps", "60", "--determinism-ratio", "0.5"}
+	whole := simrun(t, nil, append(args, "--json")...)
+	require.Equal(t, 0, whole.code, whole.stderr)
+	var want runner.SweepSummary
+	require.NoError(t, json.Unmarshal([]byte(whole.stdout), &want))
+
+	var dirs []string
+	seen := 0
+	for i := 1; i <= 4; i++ {
+		dir := t.TempDir()
+		r := simrun(t, nil, append(args, "--shard", fmt.Sprintf("%d/4", i), "--out", dir, "--json")...)
+		require.Equal(t, 0, r.code, r.stderr)
+		var part runner.SweepSummary
+		require.NoError(t, json.Unmarshal([]byte(r.stdout), &part))
+		seen += part.Seeds
+		dirs = append(dirs, dir)
+	}
+	require.Equal(t, 8, seen, "shards are disjoint and cover the range")
+	merged := simrun(t, nil, append(append([]string{"merge"}, dirs...), "--out", t.TempDir(), "--json")...)
+	require.Equal(t, 0, merged.code, merged.stderr)
+	var got runner.SweepSummary
+	require.NoError(t, json.Unmarshal([]byte(merged.stdout), &got))
+	for _, s := range []*runner.SweepSummary{&want, &got} {
+		s.WallMillis, s.MLSMillis = 0, 0
+		for i := range s.Runs {
+			s.Runs[i].WallMillis, s.Runs[i].MLSMillis = 0, 0
+		}
+	}
+	require.Equal(t, want, got)
+
+	bad := simrun(t, nil, "merge", dirs[0], dirs[0], "--out", t.TempDir())
+	require.Equal(t, 2, bad.code, "overlapping shards are refused")
+	require.Equal(t, 2, simrun(t, nil, "sweep", "--shard", "5/4").code)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsim/mlsim/reports"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
 )
@@ -76,7 +77,7 @@ func newRunCommand() *cobra.Command {
 	f.Uint64Var(&seed, "seed", 1, "seed")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps (0: the scenario's)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
-	f.StringVar(&out, "out", "", "directory to write summary.json and trace.txt into")
+	f.StringVar(&out, "out", "", "directory to write the report into (summary.json, summary.md, index.html, trace.txt)")
 	f.BoolVar(&noCheck, "no-determinism", false, "run the seed once (skip the determinism re-run)")
 	f.StringVar(&traceOut, "trace-out", "", "write the executed schedule as a replayable script")
 	f.StringVar(&fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
@@ -84,12 +85,10 @@ func newRunCommand() *cobra.Command {
 	return cmd
 }
 
+// writeRun writes the run's report (summary.json, summary.md, index.html)
+// and its full trace.
 func writeRun(dir string, r *runner.RunSummary) error {
-	var b strings.Builder
-	if err := printJSON(&b, r); err != nil {
-		return err
-	}
-	if err := writeFile(dir, "summary.json", []byte(b.String())); err != nil {
+	if err := reports.WriteRun(dir, reports.NewRunReport(r)); err != nil {
 		return err
 	}
 	return writeFile(dir, "trace.txt", []byte(strings.Join(r.Trace, "\n")+"\n"))

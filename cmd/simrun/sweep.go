@@ -5,25 +5,30 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsim/mlsim/reports"
 	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/scenarios"
 )
 
 func newSweepCommand() *cobra.Command {
 	var (
 		scenario string
 		variant  string
+		fixture  string
 		seeds    string
 		steps    int
 		workers  int
 		ratio    float64
 		asJSON   bool
 		out      string
+		shard    string
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep --scenario S --seeds A..B",
@@ -37,9 +42,19 @@ func newSweepCommand() *cobra.Command {
 			if sc, err = withVariant(sc, variant); err != nil {
 				return err
 			}
+			if sc, err = withFixture(sc, fixture); err != nil {
+				return err
+			}
 			list, err := runner.ParseSeeds(seeds)
 			if err != nil {
 				return usageError{err}
+			}
+			if shard != "" {
+				i, n, err := runner.ParseShard(shard)
+				if err != nil {
+					return usageError{err}
+				}
+				list = runner.ShardSeeds(list, i, n)
 			}
 			if workers < 1 || workers > 256 {
 				return usageError{errorf("--workers must be between 1 and 256")}
@@ -58,7 +73,7 @@ func newSweepCommand() *cobra.Command {
 					return err
 				}
 				opt.WorkerCommand = func() *exec.Cmd {
-					return exec.Command(exe, "worker", "--scenario", sc.Name, "--mls-variant", variant, "--steps", strconv.Itoa(steps),
+					return exec.Command(exe, "worker", "--scenario", baseName(sc.Name), "--mls-variant", variant, "--fixture", fixture, "--steps", strconv.Itoa(steps),
 						"--determinism-ratio", strconv.FormatFloat(ratio, 'g', -1, 64))
 				}
 			}
@@ -67,11 +82,7 @@ func newSweepCommand() *cobra.Command {
 				return err
 			}
 			if out != "" {
-				var b strings.Builder
-				if err := printJSON(&b, s); err != nil {
-					return err
-				}
-				if err := writeFile(out, "summary.json", []byte(b.String())); err != nil {
+				if err := writeSweep(out, sc, s, steps); err != nil {
 					return err
 				}
 			}
@@ -89,6 +100,8 @@ func newSweepCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&fixture, "fixture", "", "put a deliberately broken test fixture into every client")
+	_ = f.MarkHidden("fixture")
 	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
 	f.StringVar(&scenario, "scenario", "default", "scenario name (see simrun list)")
 	f.StringVar(&seeds, "seeds", "1..30", "seed range A..B (inclusive)")
@@ -96,8 +109,27 @@ func newSweepCommand() *cobra.Command {
 	f.IntVar(&workers, "workers", 1, "worker processes")
 	f.Float64Var(&ratio, "determinism-ratio", 0.1, "share of seeds re-run to check determinism, chosen by seed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
-	f.StringVar(&out, "out", "", "directory to write summary.json into")
+	f.StringVar(&out, "out", "", "directory to write the report into (summary.json, summary.md, index.html; seeds/N/ for failing seeds)")
+	f.StringVar(&shard, "shard", "", "run only the i-th of n disjoint slices of the seeds (i/n, 1-based), assigned by seed")
 	return cmd
+}
+
+// writeSweep writes the sweep's report, and a full run report for each
+// failing seed (re-run here: a run is a pure function of its seed).
+func writeSweep(dir string, sc scenarios.Scenario, s *runner.SweepSummary, steps int) error {
+	r := &reports.SweepReport{SweepSummary: *s, SeedReports: map[string]string{}}
+	for _, seed := range s.FailingSeeds {
+		run, err := runner.RunSeed(sc, seed, runner.Options{Steps: steps})
+		if err != nil {
+			return err
+		}
+		rel := fmt.Sprintf("seeds/%d", seed)
+		if err := writeRun(filepath.Join(dir, rel), run); err != nil {
+			return err
+		}
+		r.SeedReports[fmt.Sprint(seed)] = rel + "/index.html"
+	}
+	return reports.WriteSweep(dir, r)
 }
 
 func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {

@@ -12,6 +12,7 @@ func newWorkerCommand() *cobra.Command {
 	var (
 		scenario string
 		variant  string
+		fixture  string
 		steps    int
 		ratio    float64
 	)
@@ -28,10 +29,15 @@ func newWorkerCommand() *cobra.Command {
 			if sc, err = withVariant(sc, variant); err != nil {
 				return err
 			}
+			if sc, err = withFixture(sc, fixture); err != nil {
+				return err
+			}
 			return runner.ServeWorker(sc, steps, ratio, cmd.InOrStdin(), cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&fixture, "fixture", "", "put a deliberately broken test fixture into every client")
+	_ = f.MarkHidden("fixture")
 	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
 	f.StringVar(&scenario, "scenario", "default", "scenario name")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed")

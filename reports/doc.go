@@ -1,0 +1,15 @@
+// Package reports writes what a run or a sweep found, for people:
+// summary.json (the data, enough to re-render), summary.md (for a terminal
+// or a pull request) and index.html (one self-contained page: the template
+// is embedded, the data inlined, the SVG, CSS and JS inline; nothing is
+// loaded from the network).
+//
+// A run's page draws a timeline per group — one lane per installation,
+// epochs as bands, commits won and lost, re-sends, crashes, faults and
+// welcomes as marks whose trace line shows on hover — and highlights each
+// violation with the steps that led to it. A sweep's page lists the seeds,
+// links the reports of failing seeds, and draws the event counts as bars.
+//
+// API: [BuildTimeline], [WriteRun], [WriteSweep], [Render], [RunReport],
+// [SweepReport].
+package reports

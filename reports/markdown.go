@@ -1,0 +1,73 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mlsim/mlsim/checker"
+)
+
+func runMarkdown(r *RunReport) string {
+	var b strings.Builder
+	v, _ := verdict(r.Failed())
+	fmt.Fprintf(&b, "# %s — scenario `%s`, seed %d\n\n", v, r.Scenario, r.Seed)
+	fmt.Fprintf(&b, "| steps | installations | groups | liveness rounds | determinism | wall ms | go-mls ms |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d / %d | %s | %.0f | %.0f |\n\n", r.Steps, r.Clients, r.Groups, r.LivenessRounds,
+		r.LivenessBound, r.Determinism, r.WallMillis, r.MLSMillis)
+	fmt.Fprintf(&b, "trace_sha256 `%s`\n\n", r.TraceSHA256)
+	fmt.Fprintf(&b, "Intents: %d created, %d committed, %d noop, %d failed, %d open.\n\n",
+		r.Intents.Created, r.Intents.Committed, r.Intents.Noop, r.Intents.Failed, r.Intents.Open)
+	for _, w := range r.Withheld {
+		fmt.Fprintf(&b, "- withheld: **%s** never welcomed %s into %s (commit seq %d) — exempt from L1, L3, L5\n", w.Withholder, w.Installation, w.Group, w.CommitSeq)
+	}
+	if len(r.Violations) > 0 {
+		fmt.Fprintf(&b, "## Violations\n\n")
+	}
+	for _, x := range r.Violations {
+		fmt.Fprintf(&b, "### %s (%s) at step %d\n\ngroup `%s`, installations `%s`, seed %d\n\n%s\n\n",
+			x.Property, checker.PropertyNames[x.Property], x.Step, x.Group, strings.Join(x.Installations, ","), x.Seed, x.Message)
+		if len(x.Trace) > 0 {
+			fmt.Fprintf(&b, "```\n%s\n```\n\n", strings.Join(x.Trace, "\n"))
+		}
+	}
+	fmt.Fprintf(&b, "## Events\n\n| event | count |\n|---|---|\n")
+	for _, e := range sortedEvents(r.Events, 0) {
+		fmt.Fprintf(&b, "| %s | %d |\n", e.Name, e.Count)
+	}
+	return b.String()
+}
+
+func sweepMarkdown(r *SweepReport) string {
+	var b strings.Builder
+	v, _ := verdict(r.Failed > 0)
+	fmt.Fprintf(&b, "# %s — sweep of `%s`\n\n", v, r.Scenario)
+	fmt.Fprintf(&b, "| seeds | passed | failed | determinism re-checked | steps | wall s |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %.1f |\n\n", r.Seeds, r.Passed, r.Failed, r.DeterminismChecked, r.Steps, r.WallMillis/1000)
+	if r.Failed > 0 {
+		fmt.Fprintf(&b, "## Failing seeds\n\n")
+		for _, run := range r.Runs {
+			if !run.Failed() {
+				continue
+			}
+			var what []string
+			for _, x := range run.Violations {
+				what = append(what, fmt.Sprintf("%s (%s) at step %d: %s", x.Property, checker.PropertyNames[x.Property], x.Step, firstLine(x.Message)))
+			}
+			if run.Determinism == "mismatch" {
+				what = append(what, "not deterministic: "+firstLine(run.FirstDiff))
+			}
+			fmt.Fprintf(&b, "- seed %d: %s\n", run.Seed, strings.Join(dedupe(what), "; "))
+		}
+		fmt.Fprintf(&b, "\nReplay one: `simrun run --scenario %s --seed N`\n\n", r.Scenario)
+	}
+	fmt.Fprintf(&b, "## Events\n\n| event | count |\n|---|---|\n")
+	for _, e := range sortedEvents(r.Events, 0) {
+		fmt.Fprintf(&b, "| %s | %d |\n", e.Name, e.Count)
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
