@@ -55,7 +55,41 @@ func (c *Checker) Final(step int, l Log, snaps []engine.Snapshot, withholders []
 	for i := range snaps {
 		c.intentsSettled(step, &snaps[i])
 	}
+	c.payloadsOwned(step, by)
 	return exempt
+}
+
+// L4, the other direction: every accepted payload is one of its sender's
+// intents' attempts. A payload no intent owns was sent without a record of
+// it (no write-ahead) or its intent was forgotten; either way the sender
+// cannot know what happened to it.
+func (c *Checker) payloadsOwned(step int, by map[string]*engine.Snapshot) {
+	owned := map[string]map[string]bool{} // installation -> attempt hashes
+	for inst, s := range by {
+		h := map[string]bool{}
+		for _, in := range s.Intents {
+			for _, x := range in.Hashes {
+				h[x] = true
+			}
+		}
+		owned[inst] = h
+	}
+	check := func(g *Group, sender, hash string, seq uint64, what string) {
+		h, ok := owned[sender]
+		if !ok || h[hash] {
+			return // a sender we have no snapshot of (crashed for good) is not judged
+		}
+		c.report(Violation{Property: "L4", Step: step, Group: g.ID, Installations: []string{sender},
+			Message: fmt.Sprintf("the %s accepted at seq %d is not an attempt of any of its intents", what, seq)})
+	}
+	for _, g := range c.Oracle.Groups() {
+		for _, m := range g.Commit {
+			check(g, m.Sender, m.Hash, m.Seq, "commit")
+		}
+		for _, m := range g.Messages {
+			check(g, m.Sender, m.Hash, m.Seq, "message")
+		}
+	}
 }
 
 // withheld finds the additions made by a withholder whose joiner's welcome
