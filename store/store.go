@@ -19,7 +19,9 @@ var migrations embed.FS
 
 // DB is a client's database.
 type DB struct {
-	db *sql.DB
+	db      *sql.DB
+	stmts   map[string]*sql.Stmt // prepared once (nil: cannot be); see stmtcache.go
+	pending []string             // first seen in the running transaction
 }
 
 var _ engine.Store = (*DB)(nil)
@@ -40,7 +42,7 @@ func open(dsn string) (*DB, error) {
 	// An in-memory database lives per connection; one connection also means
 	// a leaked transaction shows up as a hang, not as silent divergence.
 	db.SetMaxOpenConns(1)
-	d := &DB{db: db}
+	d := &DB{db: db, stmts: map[string]*sql.Stmt{}}
 	if err := d.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -49,7 +51,14 @@ func open(dsn string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	for _, s := range d.stmts {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+	return d.db.Close()
+}
 
 // SchemaVersion is the number of migrations this build knows.
 func SchemaVersion() int {
@@ -104,7 +113,8 @@ func (d *DB) Update(fn func(engine.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := runTx(tx, fn); err != nil {
+	defer d.prepare() // after the transaction has let go of the connection
+	if err := runTx(tx, &cachedTx{d: d, tx: tx}, fn); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -120,18 +130,19 @@ func (d *DB) View(fn func(engine.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer d.prepare()
 	defer func() { _ = tx.Rollback() }()
-	return runTx(tx, fn)
+	return runTx(tx, &cachedTx{d: d, tx: tx}, fn)
 }
 
 // runTx rolls back if fn panics (a simulated crash), so the one connection
 // is free for the restarted client.
-func runTx(tx *sql.Tx, fn func(engine.Tx) error) (err error) {
+func runTx(tx *sql.Tx, etx engine.Tx, fn func(engine.Tx) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			_ = tx.Rollback()
 			panic(r)
 		}
 	}()
-	return fn(tx)
+	return fn(etx)
 }
