@@ -1,0 +1,136 @@
+package engine_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/engine/enginetest"
+	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/mlsadapter"
+	"github.com/mlsim/mlsim/store"
+)
+
+// Edges that gremlins' mutants of this package showed no test pinned down
+// (README, "Mutation score"): each test names what it closes.
+
+func count(t *testing.T, s engine.Store, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, s.View(func(tx engine.Tx) error { return tx.QueryRow(query, args...).Scan(&n) }))
+	return n
+}
+
+// A client keeps the current state and exactly MaxPastEpochs past ones,
+// and counters only for those epochs (states.go's pruning).
+func TestPastEpochRetention(t *testing.T) {
+	w := newGroup(t, 91)
+	for i := 0; i < 6; i++ {
+		need(t).intent(w.C("alice/1").KeyUpdate("g"))
+		need(t).intent(w.C("bob/1").Send("g", []byte(fmt.Sprint(i))))
+		require.NoError(t, w.Stabilize(20))
+	}
+	requireGroup(t, w, "g", 7, groupG...)
+	st := w.Store("carol/1")
+	require.Equal(t, 1+engine.DefaultMaxPastEpochs, count(t, st, `SELECT COUNT(*) FROM group_states WHERE group_id = 'g'`))
+	require.Equal(t, 7-engine.DefaultMaxPastEpochs, count(t, st, `SELECT MIN(epoch) FROM group_states WHERE group_id = 'g'`))
+	require.Zero(t, count(t, st, `SELECT COUNT(*) FROM group_counters WHERE epoch < ?`, 7-engine.DefaultMaxPastEpochs))
+}
+
+// A topic longer than a page is read to its head in one Sync (sync.go's
+// page loop), and a limit of 0 means the configured page size.
+func TestSyncReadsPastOnePage(t *testing.T) {
+	w := newGroupWith(t, 92, func(wt *worldTweaks) {
+		wt.configure = func(c *engine.Config) { c.PageSize = 2 }
+	})
+	for i := 0; i < 7; i++ {
+		need(t).intent(w.C("alice/1").Send("g", []byte(fmt.Sprint(i))))
+		_, err := w.C("alice/1").PublishNext("g")
+		require.NoError(t, err)
+	}
+	b, err := w.C("bob/1").BeginSync("g", 0)
+	require.NoError(t, err)
+	require.Equal(t, 2, b.Len())
+	require.NoError(t, w.C("carol/1").Sync("g"))
+	require.Len(t, appMessages(t, w, "carol/1", "g"), 7)
+	g, _ := groupOf(snap(t, w, "carol/1"), "g")
+	require.Equal(t, w.Net.Head("group/g"), g.Cursor)
+}
+
+// The width cap is exact: an add that fills the tree to the cap passes,
+// one leaf more fails (publish_commit.go's widthAfter).
+func TestWidthCapBoundary(t *testing.T) {
+	w := newGroupWith(t, 93, func(wt *worldTweaks) {
+		wt.configure = func(c *engine.Config) { c.WidthCap = 7 }
+	})
+	require.NoError(t, w.Add("erin/1", "erin/2"))
+	need(t).intent(w.C("bob/1").AddMembers("g", "dave", "erin")) // 5 + 3 = 8 > 7
+	require.NoError(t, w.Stabilize(20))
+	requireIntents(t, w, "bob/1", intentView{intent.AddMembers, intent.Failed, intent.ReasonGroupCap})
+	need(t).intent(w.C("bob/1").AddMembers("g", "erin")) // 5 + 2 = 7: exactly the cap
+	require.NoError(t, w.Stabilize(20))
+	requireGroup(t, w, "g", 2, append([]string{"erin/1", "erin/2"}, groupG...)...)
+	// A removal leaves blank leaves, which an add fills before the tree
+	// grows: removing erin and adding dave and erin/… stays within 7.
+	need(t).intent(w.C("bob/1").RemoveMembers("g", "erin"))
+	require.NoError(t, w.Stabilize(20))
+	need(t).intent(w.C("bob/1").AddMembers("g", "dave"))
+	require.NoError(t, w.Stabilize(20))
+	requireGroup(t, w, "g", 4, append([]string{"dave/1"}, groupG...)...)
+}
+
+// Key packages are topped up only below the low-water mark, by a batch.
+func TestKeyPackageReplenishment(t *testing.T) {
+	w := enginetest.New(94)
+	require.NoError(t, w.Add("alice/1"))
+	require.Len(t, w.Net.KeyPackages("alice/1"), engine.DefaultKeyPackageBatch)
+	n, err := w.C("alice/1").EnsureKeyPackages()
+	require.NoError(t, err)
+	require.Zero(t, n, "enough left: nothing uploaded")
+	for len(w.Net.KeyPackages("alice/1")) >= engine.DefaultKeyPackageLow {
+		_, err := w.Net.For("x/1").FetchKeyPackage("alice/1")
+		require.NoError(t, err)
+	}
+	n, err = w.C("alice/1").EnsureKeyPackages()
+	require.NoError(t, err)
+	require.Equal(t, engine.DefaultKeyPackageBatch, n)
+	require.Len(t, w.Net.KeyPackages("alice/1"), engine.DefaultKeyPackageLow-1+engine.DefaultKeyPackageBatch)
+	require.Equal(t, 2*engine.DefaultKeyPackageBatch, count(t, w.Store("alice/1"), `SELECT COUNT(*) FROM key_packages`))
+}
+
+// Bad input to the API: a clear error, nothing stored.
+func TestBadArguments(t *testing.T) {
+	db, err := store.OpenMemory()
+	require.NoError(t, err)
+	net := memnet.New(1, 1)
+	for _, id := range []string{"", "alice", "/x", "alice/", "a/"} {
+		_, err := engine.Open(engine.Config{InstallationID: id, Store: db, Transport: net.For(id), MLS: mlsadapter.New(zeroReader{}), Clock: &enginetest.Clock{}})
+		require.ErrorIs(t, err, engine.ErrBadInstallID, id)
+	}
+	_, err = engine.Open(engine.Config{InstallationID: "a/1"})
+	require.Error(t, err)
+	require.Equal(t, "alice", engine.AccountOf("alice/phone"))
+	require.Equal(t, "alice/x", engine.AccountOf("alice/x/phone"))
+	require.Equal(t, "alice", engine.AccountOf("alice"))
+	require.Equal(t, "/x", engine.AccountOf("/x"))
+
+	w := newGroup(t, 95)
+	require.Error(t, w.C("bob/1").SetConsent("g", engine.ConsentPending))
+	require.ErrorIs(t, w.C("bob/1").SetConsent("nope", engine.ConsentAllowed), engine.ErrUnknownGroup)
+	require.ErrorIs(t, w.C("alice/1").CreateGroup("g"), engine.ErrGroupExists)
+	for _, bad := range []string{"", "a/b", "a b", "a\nb"} {
+		require.Error(t, w.C("alice/1").CreateGroup(bad), bad)
+	}
+	_, err = w.C("alice/1").Send("nope", []byte("x"))
+	require.ErrorIs(t, err, engine.ErrUnknownGroup)
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
