@@ -1,0 +1,143 @@
+package sim_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/engine/enginetest"
+	"github.com/mlsim/mlsim/scenarios"
+	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/store"
+)
+
+// Benchmarks behind README's performance section; none runs in the
+// default test run (go test ./sim -run XXX -bench . -benchtime 10x).
+
+// One default seed end to end (setup, 150 steps, liveness, checks),
+// reporting the harness overhead as wall/mls.
+func BenchmarkDefaultSeed(b *testing.B) {
+	sc, _ := scenarios.Get("default")
+	wall, mls := 0.0, 0.0
+	for i := 0; i < b.N; i++ {
+		r, err := sim.Run(sc.Params, uint64(i%20)+1)
+		if err != nil || len(r.Violations) > 0 {
+			b.Fatal(err, r.Violations)
+		}
+		wall, mls = wall+r.WallMillis, mls+r.MLSMillis
+	}
+	b.ReportMetric(wall/mls, "wall/mls")
+}
+
+// A 128-member group (64 accounts x 2 installations) doing 100 commits
+// and 1,000 messages, every member synced after each; one op is the whole
+// workload (-benchtime 1x).
+func BenchmarkGroup128(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		w := enginetest.New(7)
+		var ids, accounts []string
+		for a := 0; a < 64; a++ {
+			accounts = append(accounts, fmt.Sprintf("m%d", a))
+			ids = append(ids, fmt.Sprintf("m%d/1", a), fmt.Sprintf("m%d/2", a))
+		}
+		if err := w.Add(ids...); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.C("m0/1").CreateGroup("g"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.C("m0/1").AddMembers("g", accounts...); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Stabilize(10); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		for c := 0; c < 100; c++ {
+			for m := 0; m < 10; m++ {
+				sender := w.C(ids[(c*10+m)%len(ids)])
+				if _, err := sender.Send("g", []byte("hello")); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := sender.PublishNext("g"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			committer := w.C(ids[(c*7)%len(ids)])
+			if _, err := committer.KeyUpdate("g"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := committer.PublishNext("g"); err != nil {
+				b.Fatal(err)
+			}
+			for _, id := range ids {
+				if err := w.C(id).Sync("g"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// One store transaction that writes a row and one that reads it back.
+func BenchmarkStoreRoundTrip(b *testing.B) {
+	db, err := store.OpenMemory()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < b.N; i++ {
+		if err := db.Update(func(tx engine.Tx) error {
+			_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES ('t', ?) ON CONFLICT(topic) DO UPDATE SET cursor = excluded.cursor`, i)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		var cur int
+		if err := db.View(func(tx engine.Tx) error {
+			return tx.QueryRow(`SELECT cursor FROM topic_refresh_state WHERE topic = 't'`).Scan(&cur)
+		}); err != nil || cur != i {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The checker after one step: fold the server's new records and audit
+// what the acting client appended (here: one message per step).
+func BenchmarkCheckerStep(b *testing.B) {
+	w := enginetest.New(9)
+	if err := w.Add("a/1", "b/1", "c/1"); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.C("a/1").CreateGroup("g"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.C("a/1").AddMembers("g", "b", "c"); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Stabilize(10); err != nil {
+		b.Fatal(err)
+	}
+	c := checker.New(engine.DefaultMaxPastEpochs)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if _, err := w.C("a/1").Send("g", []byte("x")); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.C("a/1").PublishNext("g"); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.C("b/1").Sync("g"); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := c.Step(i, w.Net, "b/1", w.Store("b/1")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(c.Violations()) > 0 {
+		b.Fatal(c.Violations())
+	}
+}
