@@ -76,7 +76,8 @@ func newMutantsCommand() *cobra.Command {
 			var rep mutantsReport
 			for _, m := range list {
 				o := r.Hunt(m)
-				r.Log("%s: %s %s (seed %d) in %.0f s %s", o.ID, o.Status, o.Property, o.FirstSeed, o.WallMillis/1000, o.Detail)
+				detail, _, _ := strings.Cut(strings.TrimSpace(o.Detail), "\n")
+				r.Log("%s: %s %s (seed %d) in %.0f s: %s", o.ID, o.Status, o.Property, o.FirstSeed, o.WallMillis/1000, detail)
 				rep.Mutants = append(rep.Mutants, o)
 			}
 			if gomls && only == "" {
