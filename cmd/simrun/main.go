@@ -32,10 +32,8 @@ func execute(args []string) int {
 	case errors.Is(err, errViolated):
 		return 1
 	}
+	// Bad usage or input (usageError), or anything else that stopped the
+	// run before a verdict: 2.
 	fmt.Fprintln(os.Stderr, "simrun:", err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return 2
-	}
 	return 2
 }

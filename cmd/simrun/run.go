@@ -15,33 +15,25 @@ import (
 
 func newRunCommand() *cobra.Command {
 	var (
-		scenario string
-		variant  string
+		world    worldFlags
 		seed     uint64
 		steps    int
 		asJSON   bool
 		out      string
 		noCheck  bool
 		traceOut string
-		fixture  string
 	)
 	cmd := &cobra.Command{
 		Use:   "run --scenario S --seed N",
 		Short: "Run one seed (twice, to check determinism) and check every property",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sc, err := scenarioFlag(scenario)
+			sc, err := world.scenario()
 			if err != nil {
-				return err
-			}
-			if sc, err = withVariant(sc, variant); err != nil {
 				return err
 			}
 			if steps < 0 {
 				return usageError{errorf("--steps must not be negative")}
-			}
-			if sc, err = withFixture(sc, fixture); err != nil {
-				return err
 			}
 			r, err := runner.RunSeed(sc, seed, runner.Options{Steps: steps, CheckDeterminism: !noCheck})
 			if err != nil {
@@ -72,16 +64,13 @@ func newRunCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
-	f.StringVar(&scenario, "scenario", "default", "scenario name (see simrun list)")
+	world.register(f)
 	f.Uint64Var(&seed, "seed", 1, "seed")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps (0: the scenario's)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.StringVar(&out, "out", "", "directory to write the report into (summary.json, summary.md, index.html, trace.txt)")
 	f.BoolVar(&noCheck, "no-determinism", false, "run the seed once (skip the determinism re-run)")
 	f.StringVar(&traceOut, "trace-out", "", "write the executed schedule as a replayable script")
-	f.StringVar(&fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
-	_ = f.MarkHidden("fixture")
 	return cmd
 }
 

@@ -19,30 +19,22 @@ import (
 
 func newSweepCommand() *cobra.Command {
 	var (
-		scenario string
-		variant  string
-		fixture  string
-		seeds    string
-		steps    int
-		workers  int
-		ratio    float64
-		asJSON   bool
-		out      string
-		shard    string
+		world   worldFlags
+		seeds   string
+		steps   int
+		workers int
+		ratio   float64
+		asJSON  bool
+		out     string
+		shard   string
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep --scenario S --seeds A..B",
 		Short: "Run a range of seeds over worker processes and summarise",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sc, err := scenarioFlag(scenario)
+			sc, err := world.scenario()
 			if err != nil {
-				return err
-			}
-			if sc, err = withVariant(sc, variant); err != nil {
-				return err
-			}
-			if sc, err = withFixture(sc, fixture); err != nil {
 				return err
 			}
 			list, err := runner.ParseSeeds(seeds)
@@ -73,7 +65,7 @@ func newSweepCommand() *cobra.Command {
 					return err
 				}
 				opt.WorkerCommand = func() *exec.Cmd {
-					return exec.Command(exe, "worker", "--scenario", baseName(sc.Name), "--mls-variant", variant, "--fixture", fixture, "--steps", strconv.Itoa(steps),
+					return exec.Command(exe, "worker", "--scenario", world.name, "--mls-variant", world.variant, "--fixture", world.fixture, "--steps", strconv.Itoa(steps),
 						"--determinism-ratio", strconv.FormatFloat(ratio, 'g', -1, 64))
 				}
 			}
@@ -100,10 +92,7 @@ func newSweepCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fixture, "fixture", "", "put a deliberately broken test fixture into every client")
-	_ = f.MarkHidden("fixture")
-	f.StringVar(&variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
-	f.StringVar(&scenario, "scenario", "default", "scenario name (see simrun list)")
+	world.register(f)
 	f.StringVar(&seeds, "seeds", "1..30", "seed range A..B (inclusive)")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed (0: the scenario's)")
 	f.IntVar(&workers, "workers", 1, "worker processes")

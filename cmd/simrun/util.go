@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
 )
@@ -32,6 +34,29 @@ func writeFile(dir, name string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(dir+string(os.PathSeparator)+name, data, 0o644)
+}
+
+// worldFlags are the flags that pick a world: the scenario, an adapter
+// variant and a test fixture (run, sweep and its workers share them).
+type worldFlags struct{ name, variant, fixture string }
+
+func (w *worldFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&w.name, "scenario", "default", "scenario name (see simrun list)")
+	f.StringVar(&w.variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
+	f.StringVar(&w.fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
+	_ = f.MarkHidden("fixture")
+}
+
+// scenario resolves the flags into the scenario to run.
+func (w *worldFlags) scenario() (scenarios.Scenario, error) {
+	sc, err := scenarioFlag(w.name)
+	if err != nil {
+		return sc, err
+	}
+	if sc, err = withVariant(sc, w.variant); err != nil {
+		return sc, err
+	}
+	return withFixture(sc, w.fixture)
 }
 
 // withVariant switches one adapter defence off in a scenario's clients.
