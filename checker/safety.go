@@ -89,6 +89,16 @@ func (c *Checker) Step(step int, l Log, installation string, s engine.Store) err
 	return nil
 }
 
+// GroupsOf lists the groups an installation's store held at its last
+// checked step, sorted.
+func (c *Checker) GroupsOf(installation string) []string {
+	v := c.clients[installation]
+	if v == nil {
+		return nil
+	}
+	return sortedKeys(v.positions)
+}
+
 // S1 (and S3 for commits): every epoch entered was entered by the oracle's
 // accepted commit, and everyone in an epoch holds the same authenticator.
 func (c *Checker) checkEpoch(step int, who string, v *clientView, e engine.EpochEntry) {

@@ -319,16 +319,13 @@ func (w *World) chooseRace() Cmd {
 func (w *World) addTarget(group string) string {
 	if w.pick(2) == 0 {
 		if g := w.check.Oracle.Group(group); g != nil {
+			in := map[string]bool{}
+			for id := range g.Members {
+				in[engine.AccountOf(id)] = true
+			}
 			var out []string
 			for _, a := range w.accounts {
-				in := false
-				for _, id := range g.MemberList() {
-					if engine.AccountOf(id) == a {
-						in = true
-						break
-					}
-				}
-				if !in {
+				if !in[a] {
 					out = append(out, a)
 				}
 			}

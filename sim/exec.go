@@ -69,21 +69,15 @@ func (w *World) Do(c Cmd) (string, error) {
 }
 
 // afterStep checks what the step changed and refreshes the actor's list of
-// groups (what the schedule steers group actions to).
+// groups (what the schedule steers group actions to) from what the checker
+// just read of its store, rather than reading the store again.
 func (w *World) afterStep(id string) {
 	w.checkStep(id)
 	if id == "" {
 		return
 	}
 	if c := w.clients[id]; c.eng != nil {
-		var groups []string
-		if err := w.guard(c, func() error {
-			var err error
-			groups, err = c.eng.Groups()
-			return err
-		}); err == nil {
-			w.held[id] = groups
-		}
+		w.held[id] = w.check.GroupsOf(id)
 	}
 }
 

@@ -132,12 +132,8 @@ func (w *World) withSnapshot(id string, f func(engine.Snapshot) string) string {
 	if c == nil {
 		return why
 	}
-	var s engine.Snapshot
-	if err := w.guard(c, func() error {
-		var err error
-		s, err = c.eng.Snapshot()
-		return err
-	}); err != nil {
+	s, err := w.snapshot(c)
+	if err != nil {
 		return outcome(err)
 	}
 	return f(s)
@@ -154,12 +150,8 @@ func (w *World) queryState(group string) string {
 			lines = append(lines, id+" crashed")
 			continue
 		}
-		var s engine.Snapshot
-		if err := w.guard(c, func() error {
-			var err error
-			s, err = c.eng.Snapshot()
-			return err
-		}); err != nil {
+		s, err := w.snapshot(c)
+		if err != nil {
 			lines = append(lines, id+" "+outcome(err))
 			continue
 		}

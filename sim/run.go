@@ -260,6 +260,17 @@ func (w *World) openIntents() int {
 	return n
 }
 
+// snapshot reads a running client's snapshot under the crash guard.
+func (w *World) snapshot(c *client) (engine.Snapshot, error) {
+	var s engine.Snapshot
+	err := w.guard(c, func() error {
+		var err error
+		s, err = c.eng.Snapshot()
+		return err
+	})
+	return s, err
+}
+
 // snapshots reads every client's snapshot, in creation order.
 func (w *World) snapshots() []engine.Snapshot {
 	var out []engine.Snapshot
@@ -268,12 +279,7 @@ func (w *World) snapshots() []engine.Snapshot {
 		if c.eng == nil {
 			continue
 		}
-		var s engine.Snapshot
-		err := w.guard(c, func() error {
-			var err error
-			s, err = c.eng.Snapshot()
-			return err
-		})
+		s, err := w.snapshot(c)
 		if err != nil {
 			w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Installations: []string{id}, Message: err.Error()})
 			continue
