@@ -20,8 +20,10 @@ type MLS interface {
 	// Join enters a group from a welcome with whichever of the given key
 	// packages it names, and returns that key package's Ref.
 	Join(id Identity, kps []KeyPackageSecret, welcome []byte) (GroupState, []byte, error)
-	// LoadGroup restores a state saved with GroupState.Marshal.
-	LoadGroup(id Identity, data []byte) (GroupState, error)
+	// LoadGroup restores a state saved with GroupState.Marshal; keys, when
+	// not nil, is a later GroupState.MarshalKeys of the same state and
+	// replaces the key schedule saved with it.
+	LoadGroup(id Identity, state, keys []byte) (GroupState, error)
 }
 
 // Identity is an installation's signing identity, opaque to the engine.
@@ -73,6 +75,9 @@ type GroupState interface {
 	// nobody else can compute (exporter output and tree hash).
 	Authenticator() []byte
 	Marshal() ([]byte, error)
+	// MarshalKeys saves the key schedule alone: the only part of a state
+	// that Protect and Unprotect change, and much smaller than the tree.
+	MarshalKeys() ([]byte, error)
 	// Commit builds a commit adding the key packages and removing the
 	// installations, always with a path. It does not change the receiver.
 	Commit(adds [][]byte, removes []string) (BuiltCommit, error)

@@ -70,7 +70,7 @@ func (c *Client) acceptOwnCommit(tx Tx, ev *events, g groupRow, env TopicEnvelop
 		if err != nil {
 			return err
 		}
-		if next, err = c.cfg.MLS.LoadGroup(c.ident, data); err != nil {
+		if next, err = c.cfg.MLS.LoadGroup(c.ident, data, nil); err != nil {
 			return c.breakGroup(tx, ev, g, env.Seq, fmt.Sprintf("staged commit of intent %d: %v", o.in.ID, err))
 		}
 	}

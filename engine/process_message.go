@@ -104,7 +104,7 @@ func (c *Client) decryptMessage(tx Tx, ev *events, g groupRow, env TopicEnvelope
 		return nil, false, nil
 	}
 	// Unprotect advanced the ratchet in place: save it in this transaction.
-	if err := saveGroupState(tx, g.ID, e.Epoch, st); err != nil {
+	if err := saveGroupKeys(tx, g.ID, e.Epoch, st); err != nil {
 		return nil, false, err
 	}
 	return body, true, nil

@@ -72,7 +72,7 @@ func (c *Client) publishMessage(g groupRow, in intent.Intent) (PublishResult, er
 			return err
 		}
 		// Protect advanced the ratchet in place: save it with the attempt.
-		if err := saveGroupState(tx, g.ID, g.Epoch, st); err != nil {
+		if err := saveGroupKeys(tx, g.ID, g.Epoch, st); err != nil {
 			return err
 		}
 		if cur.Attempts > 0 {

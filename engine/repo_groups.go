@@ -71,18 +71,36 @@ func saveGroupState(tx Tx, group string, epoch uint64, st GroupState) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(`INSERT INTO group_states(group_id, epoch, state) VALUES (?, ?, ?)
-		ON CONFLICT(group_id, epoch) DO UPDATE SET state = excluded.state`, group, epoch, data)
+	_, err = tx.Exec(`INSERT INTO group_states(group_id, epoch, state, keys) VALUES (?, ?, ?, NULL)
+		ON CONFLICT(group_id, epoch) DO UPDATE SET state = excluded.state, keys = NULL`, group, epoch, data)
 	return err
 }
 
-func loadGroupStateBytes(tx Tx, group string, epoch uint64) ([]byte, error) {
-	var data []byte
-	err := tx.QueryRow(`SELECT state FROM group_states WHERE group_id = ? AND epoch = ?`, group, epoch).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+// saveGroupKeys saves what Protect or Unprotect changed: the key schedule,
+// next to the state saved when the epoch was entered.
+func saveGroupKeys(tx Tx, group string, epoch uint64, st GroupState) error {
+	data, err := st.MarshalKeys()
+	if err != nil {
+		return err
 	}
-	return data, err
+	res, err := tx.Exec(`UPDATE group_states SET keys = ? WHERE group_id = ? AND epoch = ?`, data, group, epoch)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("group %s epoch %d: no saved state to update the keys of (%v)", group, epoch, err)
+	}
+	return nil
+}
+
+// loadGroupStateBytes returns the saved state and, if saved since, its key
+// schedule; state is nil when the epoch is not kept.
+func loadGroupStateBytes(tx Tx, group string, epoch uint64) (state, keys []byte, err error) {
+	err = tx.QueryRow(`SELECT state, keys FROM group_states WHERE group_id = ? AND epoch = ?`, group, epoch).Scan(&state, &keys)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil
+	}
+	return state, keys, err
 }
 
 // members maps each current member to the epoch since which it has been a

@@ -34,11 +34,11 @@ func (c *Client) pastState(tx Tx, group string, epoch uint64) (GroupState, error
 }
 
 func (c *Client) stateAt(tx Tx, group string, epoch uint64) (GroupState, error) {
-	data, err := loadGroupStateBytes(tx, group, epoch)
+	data, keys, err := loadGroupStateBytes(tx, group, epoch)
 	if err != nil || data == nil {
 		return nil, err
 	}
-	st, err := c.cfg.MLS.LoadGroup(c.ident, data)
+	st, err := c.cfg.MLS.LoadGroup(c.ident, data, keys)
 	if err != nil {
 		return nil, fmt.Errorf("group %s epoch %d: %w", group, epoch, err)
 	}

@@ -67,7 +67,7 @@ func TestThreeMembersCommitProtectRestore(t *testing.T) {
 	// Restore alice from bytes, then she commits: everyone follows.
 	data, err := alice.gs.Marshal()
 	require.NoError(t, err)
-	alice.gs, err = alice.a.LoadGroup(alice.id, data)
+	alice.gs, err = alice.a.LoadGroup(alice.id, data, nil)
 	require.NoError(t, err)
 	bc, err = alice.gs.Commit(nil, []string{"bob/1"})
 	require.NoError(t, err)
@@ -83,6 +83,66 @@ func TestThreeMembersCommitProtectRestore(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "alice/1", sender)
 	require.Equal(t, "hello", string(pt))
+}
+
+// A state saved at epoch entry plus a key schedule saved after later
+// messages restores to where the ratchets were: the next message decrypts,
+// and the receiver restored the same way decrypts it. Restoring without
+// the keys goes back to generation 0, which the receiver has used up.
+func TestKeysSavedApartRestoreTheRatchets(t *testing.T) {
+	alice, bob := newMember(t, "alice/1", 0), newMember(t, "bob/1", 0)
+	var err error
+	alice.gs, err = alice.a.CreateGroup(alice.id, []byte("g1"))
+	require.NoError(t, err)
+	alice.gs = addMember(t, alice, bob).Next
+	aliceState, err := alice.gs.Marshal()
+	require.NoError(t, err)
+	bobState, err := bob.gs.Marshal()
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		ct, err := alice.gs.Protect([]byte("m"))
+		require.NoError(t, err)
+		_, _, err = bob.gs.Unprotect(ct)
+		require.NoError(t, err)
+	}
+	aliceKeys, err := alice.gs.MarshalKeys()
+	require.NoError(t, err)
+	bobKeys, err := bob.gs.MarshalKeys()
+	require.NoError(t, err)
+	require.Less(t, len(aliceKeys), len(aliceState), "the key schedule is a part of the state")
+
+	alice.gs, err = alice.a.LoadGroup(alice.id, aliceState, aliceKeys)
+	require.NoError(t, err)
+	bob.gs, err = bob.a.LoadGroup(bob.id, bobState, bobKeys)
+	require.NoError(t, err)
+	ct, err := alice.gs.Protect([]byte("after restore"))
+	require.NoError(t, err)
+	_, pt, err := bob.gs.Unprotect(ct)
+	require.NoError(t, err)
+	require.Equal(t, "after restore", string(pt))
+
+	stale, err := alice.a.LoadGroup(alice.id, aliceState, nil)
+	require.NoError(t, err)
+	ct, err = stale.Protect([]byte("reused generation"))
+	require.NoError(t, err)
+	_, _, err = bob.gs.Unprotect(ct)
+	require.Error(t, err, "generation 0 again: the receiver has erased that key")
+}
+
+func TestKeysOfAnotherEpochAreRefused(t *testing.T) {
+	alice, bob := newMember(t, "alice/1", 0), newMember(t, "bob/1", 0)
+	var err error
+	alice.gs, err = alice.a.CreateGroup(alice.id, []byte("g1"))
+	require.NoError(t, err)
+	epoch0Keys, err := alice.gs.MarshalKeys()
+	require.NoError(t, err)
+	alice.gs = addMember(t, alice, bob).Next
+	state, err := alice.gs.Marshal()
+	require.NoError(t, err)
+	_, err = alice.a.LoadGroup(alice.id, state, epoch0Keys)
+	require.ErrorContains(t, err, "another epoch")
+	_, err = alice.a.LoadGroup(alice.id, state, []byte{1, 2, 3})
+	require.Error(t, err)
 }
 
 func TestConcurrentCommitLoserProcessesWinner(t *testing.T) {

@@ -94,13 +94,20 @@ func welcomeNames(w mls.Welcome, ref []byte) bool {
 }
 
 // LoadGroup restores a saved state (the only place states are decoded
-// besides join: bug 7 makes decoding O(N²) in the tree width).
-func (a *Adapter) LoadGroup(_ engine.Identity, data []byte) (engine.GroupState, error) {
+// besides join: bug 7 makes decoding O(N²) in the tree width), with its
+// later key schedule if one was saved. Decoding is our persistence, not a
+// go-mls operation, so it is not metered.
+func (a *Adapter) LoadGroup(_ engine.Identity, data, keys []byte) (engine.GroupState, error) {
 	var s *mls.State
-	err := a.withSources("load group", func() error {
+	err := a.withSourcesUnmetered("load group", func() error {
 		var err error
-		s, err = unmarshalState(data, a.on(RehashOnRestore))
-		return err
+		if s, err = unmarshalState(data, a.on(RehashOnRestore)); err != nil {
+			return err
+		}
+		if keys != nil {
+			return unmarshalKeys(s, keys)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -112,6 +119,8 @@ func (g *group) Epoch() uint64            { return uint64(g.state.Epoch) }
 func (g *group) GroupID() []byte          { return g.state.GroupID }
 func (g *group) Width() int               { return int(g.state.Tree.Size()) }
 func (g *group) Marshal() ([]byte, error) { return marshalState(g.state) }
+
+func (g *group) MarshalKeys() ([]byte, error) { return marshalKeys(g.state) }
 
 func (g *group) Members() []engine.Member {
 	var out []engine.Member

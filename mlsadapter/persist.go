@@ -1,6 +1,7 @@
 package mlsadapter
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 
@@ -78,6 +79,35 @@ func unmarshalState(data []byte, rehash bool) (*mls.State, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// marshalKeys saves the key schedule alone: Protect and Unprotect change
+// nothing else (its ratchets and the secret tree they are drawn from).
+func marshalKeys(s *mls.State) ([]byte, error) {
+	data, err := syntax.Marshal(s.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("marshal key schedule: %w", err)
+	}
+	return data, nil
+}
+
+// unmarshalKeys replaces a restored state's key schedule with a later save
+// of the same epoch's.
+func unmarshalKeys(s *mls.State, data []byte) error {
+	var fresh mls.State // a zero key schedule to decode into
+	keys := fresh.Keys
+	n, err := syntax.Unmarshal(data, &keys)
+	if err != nil {
+		return fmt.Errorf("unmarshal key schedule: %w", err)
+	}
+	if n != len(data) {
+		return fmt.Errorf("unmarshal key schedule: %w", errTrailing)
+	}
+	if !bytes.Equal(keys.EpochSecret, s.Keys.EpochSecret) {
+		return fmt.Errorf("unmarshal key schedule: saved for another epoch than the state")
+	}
+	s.Keys = keys
+	return wireKeySources(&s.Keys)
 }
 
 // wireKeySources re-creates the application and handshake key sources,
