@@ -2,7 +2,6 @@
 package checker_test
 
 import (
-	"database/sql"
 	"strings"
 	"testing"
 
@@ -263,7 +262,7 @@ type ownCounterTx struct {
 	self string
 }
 
-func (t *ownCounterTx) QueryRow(query string, args ...any) *sql.Row {
+func (t *ownCounterTx) QueryRow(query string, args ...any) engine.Row {
 	if strings.Contains(query, "FROM group_counters") && len(args) > 1 && args[1] == t.self {
 		query += " AND 0"
 	}

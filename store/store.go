@@ -1,15 +1,14 @@
 package store
 
 import (
-	"database/sql"
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"sync"
 
 	"github.com/mlsim/mlsim/engine"
 )
@@ -17,17 +16,18 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a client's database.
+// DB is a client's database: one connection and its prepared statements
+// (see conn.go).
 type DB struct {
-	db      *sql.DB
-	stmts   map[string]*sql.Stmt // prepared once (nil: cannot be); see stmtcache.go
-	pending []string             // first seen in the running transaction
+	mu sync.Mutex // one transaction at a time on the one connection
+	st statements
 }
 
 var _ engine.Store = (*DB)(nil)
 
-// OpenMemory opens a fresh in-memory database.
-func OpenMemory() (*DB, error) { return open("file::memory:") }
+// OpenMemory opens a fresh in-memory database (a copy of the migrated
+// schema; see template.go).
+func OpenMemory() (*DB, error) { return openMemoryFromImage() }
 
 // OpenFile opens (or creates) a database file.
 func OpenFile(path string) (*DB, error) {
@@ -35,29 +35,31 @@ func OpenFile(path string) (*DB, error) {
 }
 
 func open(dsn string) (*DB, error) {
-	db, err := sql.Open("sqlite", dsn)
+	d, err := openUnmigrated(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, err
 	}
-	// An in-memory database lives per connection; one connection also means
-	// a leaked transaction shows up as a hang, not as silent divergence.
-	db.SetMaxOpenConns(1)
-	d := &DB{db: db, stmts: map[string]*sql.Stmt{}}
 	if err := d.migrate(); err != nil {
-		db.Close()
+		d.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
+func openUnmigrated(dsn string) (*DB, error) {
+	c, err := openConn(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return &DB{st: statements{conn: c, cache: map[string]runner{}}}, nil
+}
+
 // Close closes the database.
 func (d *DB) Close() error {
-	for _, s := range d.stmts {
-		if s != nil {
-			_ = s.Close()
-		}
-	}
-	return d.db.Close()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.st.close()
+	return d.st.conn.Close()
 }
 
 // SchemaVersion is the number of migrations this build knows.
@@ -67,11 +69,14 @@ func SchemaVersion() int {
 }
 
 func (d *DB) migrate() error {
-	if _, err := d.db.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	var current int
-	if err := d.db.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+	err := d.Update(func(tx engine.Tx) error {
+		if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+			return err
+		}
+		return tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current)
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
@@ -109,40 +114,50 @@ func (d *DB) migrate() error {
 // Update runs fn in one read-write transaction, committed iff fn returns
 // nil.
 func (d *DB) Update(fn func(engine.Tx) error) error {
-	tx, err := d.db.Begin()
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer d.prepare() // after the transaction has let go of the connection
-	if err := runTx(tx, &cachedTx{d: d, tx: tx}, fn); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return d.transact(fn, true)
 }
 
 // View runs fn in a transaction that is always rolled back.
 func (d *DB) View(fn func(engine.Tx) error) error {
-	tx, err := d.db.Begin()
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer d.prepare()
-	defer func() { _ = tx.Rollback() }()
-	return runTx(tx, &cachedTx{d: d, tx: tx}, fn)
+	return d.transact(fn, false)
 }
 
-// runTx rolls back if fn panics (a simulated crash), so the one connection
-// is free for the restarted client.
-func runTx(tx *sql.Tx, etx engine.Tx, fn func(engine.Tx) error) (err error) {
+// transact rolls back if fn fails or panics (a simulated crash), so the
+// one connection is free for the restarted client.
+func (d *DB) transact(fn func(engine.Tx) error, commit bool) (err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.control(sqlBegin); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &connTx{s: &d.st}
+	done := false
 	defer func() {
-		if r := recover(); r != nil {
-			_ = tx.Rollback()
-			panic(r)
+		if done {
+			return
 		}
+		tx.closeRows()
+		_ = d.control(sqlRollback)
 	}()
-	return fn(etx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if !commit {
+		return nil
+	}
+	tx.closeRows()
+	if err := d.control(sqlCommit); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	done = true
+	return nil
+}
+
+func (d *DB) control(stmt string) error {
+	st, _, err := d.st.prepared(stmt)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(context.Background(), nil)
+	return err
 }

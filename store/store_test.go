@@ -30,7 +30,7 @@ func TestMigrationsAndReopen(t *testing.T) {
 		return tx.QueryRow(`SELECT MAX(version) FROM schema_version`).Scan(&version)
 	}))
 	require.Equal(t, 7, cur)
-	require.Equal(t, 2, version)
+	require.Equal(t, 3, version)
 }
 
 // A failed or panicking transaction leaves nothing behind, and the one
@@ -50,6 +50,40 @@ func TestRollback(t *testing.T) {
 	})
 	var n int
 	require.NoError(t, db.View(func(tx engine.Tx) error {
+		return tx.QueryRow(`SELECT COUNT(*) FROM topic_refresh_state`).Scan(&n)
+	}))
+	require.Zero(t, n)
+}
+
+// Memory stores start from one shared migrated image; each is its own
+// database all the same, at the latest schema.
+func TestMemoryStoresAreIndependentCopies(t *testing.T) {
+	a, err := OpenMemory()
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := OpenMemory()
+	require.NoError(t, err)
+	defer b.Close()
+	require.NoError(t, a.Update(func(tx engine.Tx) error {
+		_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES ('t', 1)`)
+		return err
+	}))
+	for _, db := range []*DB{a, b} {
+		var version int
+		require.NoError(t, db.View(func(tx engine.Tx) error {
+			return tx.QueryRow(`SELECT MAX(version) FROM schema_version`).Scan(&version)
+		}))
+		require.Equal(t, SchemaVersion(), version)
+	}
+	var n int
+	require.NoError(t, b.View(func(tx engine.Tx) error {
+		return tx.QueryRow(`SELECT COUNT(*) FROM topic_refresh_state`).Scan(&n)
+	}))
+	require.Zero(t, n, "a write to one memory store shows in another")
+	c, err := OpenMemory() // opened after a's write: still empty
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.View(func(tx engine.Tx) error {
 		return tx.QueryRow(`SELECT COUNT(*) FROM topic_refresh_state`).Scan(&n)
 	}))
 	require.Zero(t, n)
