@@ -11,7 +11,7 @@ import (
 // Protect encrypts an application message, advancing the ratchet in place.
 func (g *group) Protect(plaintext []byte) ([]byte, error) {
 	var ct *mls.MLSCiphertext
-	err := g.a.withSources("protect", func() error {
+	err := g.a.withSourcesAndMathRand("protect", func() error {
 		var err error
 		ct, err = g.state.Protect(plaintext)
 		return err

@@ -10,29 +10,42 @@ import (
 )
 
 // withSources installs the adapter's stream into go-mls's process-global
-// random sources for the duration of f, and turns a go-mls panic into an
-// error: malformed input must never crash the client.
+// crypto/rand source for the duration of f, and turns a go-mls panic into
+// an error: malformed input must never crash the client.
 func (a *Adapter) withSources(op string, f func() error) (err error) {
-	return a.sourcesAround(op, a.meter, f)
+	return a.sourcesAround(op, a.meter, false, f)
+}
+
+// withSourcesAndMathRand is withSources for Protect, the one go-mls path
+// that also reads the global math/rand (State.encrypt draws the reuse
+// guard and sender-data nonce from it). Seeding math/rand costs more than
+// a Protect, so the other calls skip it; TestOnlyProtectReadsMathRand
+// holds go-mls to that.
+func (a *Adapter) withSourcesAndMathRand(op string, f func() error) (err error) {
+	return a.sourcesAround(op, a.meter, true, f)
 }
 
 // withSourcesUnmetered is withSources for work that is ours, not go-mls's
 // (decoding a saved state), so the harness counts it as overhead.
 func (a *Adapter) withSourcesUnmetered(op string, f func() error) (err error) {
-	return a.sourcesAround(op, nil, f)
+	return a.sourcesAround(op, nil, false, f)
 }
 
-func (a *Adapter) sourcesAround(op string, meter *Meter, f func() error) (err error) {
+func (a *Adapter) sourcesAround(op string, meter *Meter, seedMathRand bool, f func() error) (err error) {
+	// Eight bytes are drawn for every call, seeded or not, so the stream's
+	// position depends only on the sequence of calls.
 	var seed [8]byte
 	if _, rerr := io.ReadFull(a.rng, seed[:]); rerr != nil {
 		return fmt.Errorf("mls %s: random source: %w", op, rerr)
 	}
 	saved := cryptorand.Reader
 	cryptorand.Reader = a.rng
-	// go-mls draws the reuse guard and sender-data nonce from the global
-	// math/rand; re-seeding it needs //go:debug randseednop=0 in the binary.
-	//lint:ignore SA1019 go-mls reads the global math/rand; seeding it is the only way to make it deterministic.
-	mathrand.Seed(int64(binary.BigEndian.Uint64(seed[:])))
+	if seedMathRand {
+		// Re-seeding the global math/rand needs //go:debug randseednop=0 in
+		// the binary.
+		//lint:ignore SA1019 go-mls reads the global math/rand; seeding it is the only way to make it deterministic.
+		mathrand.Seed(int64(binary.BigEndian.Uint64(seed[:])))
+	}
 	var start time.Time
 	if meter != nil {
 		start = time.Now()
