@@ -157,11 +157,18 @@ func (g *group) copyForChange() (*mls.State, error) {
 	}
 	// What a naive caller does: a shallow copy that shares the tree's key
 	// packages with the live state.
+	return g.pendingCopy(), nil
+}
+
+// pendingCopy is a shallow copy of the state with pending proposals and
+// updates of its own, so queueing proposals on it leaves the live state
+// as it was.
+func (g *group) pendingCopy() *mls.State {
 	cp := *g.state
 	cp.PendingProposals = nil
 	updates := reflect.ValueOf(&cp).Elem().FieldByName("PendingUpdates")
 	updates.Set(reflect.MakeMap(updates.Type()))
-	return &cp, nil
+	return &cp
 }
 
 func (g *group) leafOf(installationID string) (mls.LeafIndex, bool) {

@@ -17,11 +17,19 @@ import (
 
 // One default seed end to end (setup, 150 steps, liveness, checks),
 // reporting the harness overhead as wall/mls.
-func BenchmarkDefaultSeed(b *testing.B) {
-	sc, _ := scenarios.Get("default")
+func BenchmarkDefaultSeed(b *testing.B) { benchmarkScenario(b, "default", 20) }
+
+// One big-group seed (128 installations in one group, 40 steps).
+func BenchmarkBigGroupSeed(b *testing.B) { benchmarkScenario(b, "big-group", 5) }
+
+func benchmarkScenario(b *testing.B, name string, seeds int) {
+	sc, err := scenarios.Get(name)
+	if err != nil {
+		b.Fatal(err)
+	}
 	wall, mls := 0.0, 0.0
 	for i := 0; i < b.N; i++ {
-		r, err := sim.Run(sc.Params, uint64(i%20)+1)
+		r, err := sim.Run(sc.Params, uint64(i%seeds)+1)
 		if err != nil || len(r.Violations) > 0 {
 			b.Fatal(err, r.Violations)
 		}
