@@ -126,6 +126,7 @@ func decodePlaintext(data []byte) (*mls.MLSPlaintext, error) {
 	if n != len(data) {
 		return nil, fmt.Errorf("decode handshake message: %w", errTrailing)
 	}
+	detach(&pt) // its key packages end up in the next state's tree
 	return &pt, nil
 }
 

@@ -79,6 +79,7 @@ func (a *Adapter) Join(id engine.Identity, kps []engine.KeyPackageSecret, welcom
 		if err != nil {
 			return nil, nil, fmt.Errorf("join: %w", err)
 		}
+		detach(s) // go-mls decoded the tree from the welcome inside
 		return &group{a: a, state: s}, kpSecret.Ref, nil
 	}
 	return nil, nil, fmt.Errorf("join: welcome names none of our key packages")

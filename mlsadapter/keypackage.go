@@ -82,6 +82,7 @@ func decodeKeyPackage(data []byte) (*mls.KeyPackage, error) {
 	if n != len(data) {
 		return nil, fmt.Errorf("decode key package: %w", errTrailing)
 	}
+	detach(&kp)
 	return &kp, nil
 }
 

@@ -53,6 +53,7 @@ func unmarshalState(data []byte, rehash bool) (*mls.State, error) {
 	if n != len(data) {
 		return nil, fmt.Errorf("unmarshal group state: %w", errTrailing)
 	}
+	detach(&saved)
 	s := &mls.State{
 		CipherSuite:             saved.CipherSuite,
 		GroupID:                 saved.GroupID,
