@@ -38,11 +38,11 @@ func TestReplayReproducesEveryScenario(t *testing.T) {
 	for _, sc := range scenarios.All() {
 		t.Run(sc.Name, func(t *testing.T) {
 			p := sc.Params
-			if sc.Name == "big-group" {
+			if sc.Heavy {
 				if testing.Short() {
-					t.Skip("132 installations")
+					t.Skip("heavy scenario; run without -short")
 				}
-				p.Steps = 10
+				p.Steps = scenarios.TestSteps
 			}
 			p.Steps = min(p.Steps, 80)
 			res, s := runScript(t, p, sc.Name, 21)

@@ -13,6 +13,9 @@ type Scenario struct {
 	Name        string
 	Description string
 	Params      sim.Params
+	// Heavy scenarios take minutes per seed: the default test run and the
+	// replay tests run them shortened or skip them (see Shortened).
+	Heavy bool
 }
 
 // scale returns the default weights with some actions multiplied.
@@ -65,6 +68,16 @@ var all = []Scenario{
 		Params: sim.Params{Accounts: 66, InstallsPer: 2, MaxInstallations: 132, Groups: 1, InitialMembers: 63,
 			Steps: 40, Weights: only(map[sim.Action]float64{sim.ActAdd: 5, sim.ActSend: 2, sim.ActKeyUpdate: 1, sim.ActRemove: 1,
 				sim.ActPublish: 6, sim.ActSync: 4, sim.ActWelcomes: 3, sim.ActSendWelcomes: 2, sim.ActCrash: 0.5, sim.ActRestart: 0.5})},
+		Heavy: true,
+	},
+	{
+		Name:        "large-world",
+		Description: "scale: 1,000 installations (500 accounts x 2) in 100 groups of about 10, 100,000 steps of the mixed workload",
+		Params: sim.Params{Accounts: 500, InstallsPer: 2, MaxInstallations: 1000, Groups: 100, InitialMembers: 4,
+			// Adds and removes balanced, so groups stay near their start
+			// size: what grows is the world, not each group.
+			Steps: 100_000, Weights: scale(map[sim.Action]float64{sim.ActAdd: 0.25, sim.ActRemove: 2})},
+		Heavy: true,
 	},
 	{
 		Name:        "past-epochs",
@@ -80,6 +93,11 @@ var all = []Scenario{
 			Steps: 150, Weights: sim.DefaultWeights(), Swarm: true, Withholders: 1},
 	},
 }
+
+// TestSteps is how many fault-phase steps the default test run gives a
+// heavy scenario: enough to run its setup, a mix of actions and its
+// liveness phase at full world size, in seconds.
+const TestSteps = 20
 
 // All returns every scenario, in a fixed order.
 func All() []Scenario { return append([]Scenario(nil), all...) }

@@ -37,11 +37,11 @@ func TestScenariosShortSweep(t *testing.T) {
 		t.Run(sc.Name, func(t *testing.T) {
 			p := sc.Params
 			n := seeds
-			if sc.Name == "big-group" {
+			if sc.Heavy {
 				if testing.Short() {
-					t.Skip("big-group: 132 installations; run without -short")
+					t.Skip("heavy scenario; run without -short")
 				}
-				p.Steps, n = 20, 1
+				p.Steps, n = scenarios.TestSteps, 1
 			}
 			for seed := uint64(1); seed <= n; seed++ {
 				r, err := sim.Run(p, seed)
