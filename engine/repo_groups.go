@@ -87,8 +87,12 @@ func saveGroupKeys(tx Tx, group string, epoch uint64, st GroupState) error {
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("group %s epoch %d: no saved state to update the keys of (%v)", group, epoch, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("group %s epoch %d: no saved state to update the keys of", group, epoch)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 
@@ -80,16 +81,8 @@ func (s *statements) prepared(query string) (st runner, temporary bool, err erro
 // isScript says whether a query holds more than one statement; modernc's
 // statement re-parses those on every run, so caching them gains nothing.
 func isScript(query string) bool {
-	for i, r := range query {
-		if r == ';' {
-			for _, rest := range query[i+1:] {
-				if rest != ' ' && rest != '\n' && rest != '\t' && rest != '\r' {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	i := strings.IndexByte(query, ';')
+	return i >= 0 && strings.TrimSpace(query[i+1:]) != ""
 }
 
 func (s *statements) close() {
@@ -108,12 +101,19 @@ type connTx struct {
 
 var _ engine.Tx = (*connTx)(nil)
 
-func (t *connTx) Exec(query string, args ...any) (sql.Result, error) {
+// bind converts the arguments and returns the query's statement; a
+// temporary one (a script) must be closed by the caller.
+func (t *connTx) bind(query string, args []any) (runner, bool, []driver.NamedValue, error) {
 	named, err := namedValues(args)
 	if err != nil {
-		return nil, err
+		return nil, false, nil, err
 	}
 	st, temporary, err := t.s.prepared(query)
+	return st, temporary, named, err
+}
+
+func (t *connTx) Exec(query string, args ...any) (sql.Result, error) {
+	st, temporary, named, err := t.bind(query, args)
 	if err != nil {
 		return nil, err
 	}
@@ -124,15 +124,12 @@ func (t *connTx) Exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *connTx) Query(query string, args ...any) (engine.Rows, error) {
-	named, err := namedValues(args)
-	if err != nil {
-		return nil, err
-	}
-	st, temporary, err := t.s.prepared(query)
+	st, temporary, named, err := t.bind(query, args)
 	if err != nil {
 		return nil, err
 	}
 	if temporary {
+		_ = st.Close()
 		return nil, fmt.Errorf("query %q: a script cannot return rows", query)
 	}
 	dr, err := st.QueryContext(context.Background(), named)
