@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -24,8 +26,14 @@ var errViolated = errors.New("a property was violated")
 
 func execute(args []string) int {
 	root := newRootCommand()
+	var prof profiler
+	prof.register(root)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.SetArgs(args)
 	err := root.Execute()
+	if perr := prof.stop(); perr != nil && err == nil {
+		err = perr
+	}
 	switch {
 	case err == nil:
 		return 0
