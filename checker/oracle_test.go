@@ -1,6 +1,7 @@
 package checker_test
 
 import (
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,7 +20,16 @@ func (f fakeLog) Topics() []string {
 	for t := range f {
 		out = append(out, t)
 	}
+	sort.Strings(out)
 	return out
+}
+
+func (f fakeLog) Records() uint64 {
+	n := 0
+	for _, records := range f {
+		n += len(records)
+	}
+	return uint64(n)
 }
 func (f fakeLog) Log(topic string) []memnet.Record { return f[topic] }
 

@@ -25,6 +25,24 @@ func TestOrderedTopicsAndHead(t *testing.T) {
 	require.Equal(t, "a/1", s.Log("t")[0].Publisher)
 }
 
+// Topics come back sorted whatever order they appeared in, as a copy the
+// caller may change; Records counts every append, injected ones included.
+func TestTopicsSortedAndRecordsCounted(t *testing.T) {
+	s := New(1, 1)
+	a := s.For("a/1")
+	require.Empty(t, s.Topics())
+	require.Zero(t, s.Records())
+	for _, topic := range []string{"m", "c", "x", "c", "a"} {
+		require.NoError(t, a.Publish(topic, []byte(topic)))
+	}
+	s.Inject("b", []byte("junk"))
+	require.Equal(t, []string{"a", "b", "c", "m", "x"}, s.Topics())
+	require.Equal(t, uint64(6), s.Records())
+	got := s.Topics()
+	got[0] = "changed"
+	require.Equal(t, "a", s.Topics()[0])
+}
+
 func TestPublishFaults(t *testing.T) {
 	s := New(1, 1)
 	a := s.For("a/1")

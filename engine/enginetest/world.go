@@ -179,11 +179,7 @@ func (w *World) Round(id string) error {
 }
 
 func (w *World) fingerprint() string {
-	n := 0
-	for _, t := range w.Net.Topics() {
-		n += int(w.Net.Head(t))
-	}
-	return fmt.Sprintf("%d/%d", n, len(w.Events))
+	return fmt.Sprintf("%d/%d", w.Net.Records(), len(w.Events))
 }
 
 // Snapshots returns every installation's snapshot, in creation order.
