@@ -103,11 +103,11 @@ func rejectOwn(tx Tx, ev *events, o *ownAttempt, seq uint64, why string) error {
 // reviewPublished applies rule 6 at the local head: a PUBLISHED attempt
 // that can no longer be accepted goes back to TO_SEND.
 func (c *Client) reviewPublished(tx Tx, ev *events, group string) error {
-	g, err := loadGroup(tx, group)
-	if err != nil {
-		return err
-	}
 	ins, err := queryIntents(tx, `group_id = ? AND state = ?`, group, intent.Published)
+	if err != nil || len(ins) == 0 {
+		return err // usually nothing is in flight: no need to read the group
+	}
+	g, err := loadGroup(tx, group)
 	if err != nil {
 		return err
 	}

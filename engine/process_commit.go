@@ -18,11 +18,11 @@ func (c *Client) judgeCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 		ev.add(EvPayloadRejected, g.ID, env.Seq, 0, "commit for epoch %d at epoch %d", e.Epoch, g.Epoch)
 		return rejectOwn(tx, ev, o, env.Seq, "lost the race")
 	}
-	mem, err := members(tx, g.ID)
+	_, ok, err := memberSince(tx, g.ID, e.Sender)
 	if err != nil {
 		return err
 	}
-	if _, ok := mem[e.Sender]; !ok {
+	if !ok {
 		ev.add(EvPayloadRejected, g.ID, env.Seq, 0, "commit from non-member %s", e.Sender)
 		return rejectOwn(tx, ev, o, env.Seq, "not a member")
 	}

@@ -20,11 +20,11 @@ func (c *Client) judgeMessage(tx Tx, ev *events, g groupRow, env TopicEnvelope, 
 	if e.Epoch > g.Epoch || e.Epoch+window < g.Epoch {
 		return reject(EvPastEpochRejected, "message of epoch %d at epoch %d", e.Epoch, g.Epoch)
 	}
-	mem, err := members(tx, g.ID)
+	since, ok, err := memberSince(tx, g.ID, e.Sender)
 	if err != nil {
 		return err
 	}
-	if since, ok := mem[e.Sender]; !ok || since > e.Epoch {
+	if !ok || since > e.Epoch {
 		return reject(EvRemovedSenderRejected, "%s not a member since epoch %d", e.Sender, e.Epoch)
 	}
 	max, err := maxCounter(tx, g.ID, e.Sender, e.Epoch)

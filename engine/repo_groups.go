@@ -127,6 +127,17 @@ func members(tx Tx, group string) (map[string]uint64, error) {
 	return out, rows.Err()
 }
 
+// memberSince reports whether an installation is a current member and
+// since when. Judging one payload needs one sender, not the member map: a
+// lookup by key instead of reading every member (128 rows in big-group).
+func memberSince(tx Tx, group, installation string) (since uint64, ok bool, err error) {
+	err = tx.QueryRow(`SELECT since_epoch FROM group_members WHERE group_id = ? AND installation_id = ?`, group, installation).Scan(&since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return since, err == nil, err
+}
+
 func memberList(tx Tx, group string) ([]string, error) {
 	rows, err := tx.Query(`SELECT installation_id FROM group_members WHERE group_id = ? ORDER BY installation_id`, group)
 	if err != nil {
