@@ -11,9 +11,9 @@ func runMarkdown(r *RunReport) string {
 	var b strings.Builder
 	v, _ := verdict(r.Failed())
 	fmt.Fprintf(&b, "# %s — scenario `%s`, seed %d\n\n", v, r.Scenario, r.Seed)
-	fmt.Fprintf(&b, "| steps | installations | groups | liveness rounds | determinism | wall ms | go-mls ms |\n|---|---|---|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| %d | %d | %d | %d / %d | %s | %.0f | %.0f |\n\n", r.Steps, r.Clients, r.Groups, r.LivenessRounds,
-		r.LivenessBound, r.Determinism, r.WallMillis, r.MLSMillis)
+	fmt.Fprintf(&b, "| steps | installations | groups | members (mean / max) | liveness rounds | determinism | wall ms | go-mls ms |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| %d | %d | %d | %.1f / %d | %d / %d | %s | %.0f | %.0f |\n\n", r.Steps, r.Clients, r.Groups, r.MembersMean, r.MembersMax,
+		r.LivenessRounds, r.LivenessBound, r.Determinism, r.WallMillis, r.MLSMillis)
 	fmt.Fprintf(&b, "trace_sha256 `%s`\n\n", r.TraceSHA256)
 	fmt.Fprintf(&b, "Intents: %d created, %d committed, %d noop, %d failed, %d open.\n\n",
 		r.Intents.Created, r.Intents.Committed, r.Intents.Noop, r.Intents.Failed, r.Intents.Open)

@@ -19,6 +19,8 @@ type RunSummary struct {
 	Steps          int                `json:"steps"`
 	Clients        int                `json:"clients"`
 	Groups         int                `json:"groups"`
+	MembersMean    float64            `json:"members_mean"` // per group, at the end
+	MembersMax     int                `json:"members_max"`
 	TraceSHA256    string             `json:"trace_sha256"`
 	Determinism    string             `json:"determinism"`
 	FirstDiff      string             `json:"first_difference,omitempty"`

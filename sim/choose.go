@@ -216,7 +216,7 @@ func (w *World) choose(a Action) Cmd {
 	case ActAdd:
 		return NewCmd("add", c.id, group, w.addTarget(group))
 	case ActRemove:
-		acct := w.accounts[w.pick(len(w.accounts))]
+		acct := w.removeTarget(group)
 		if acct == c.account {
 			return NewCmd("key-update", c.id, group)
 		}
@@ -332,6 +332,31 @@ func (w *World) addTarget(group string) string {
 			if len(out) > 0 {
 				return out[w.pick(len(out))]
 			}
+		}
+	}
+	return w.accounts[w.pick(len(w.accounts))]
+}
+
+// removeDecoys weighs the non-members a remove may name against the
+// group's members: a group of s member accounts has a member named with
+// probability s/(s+removeDecoys). Removal pressure so grows with the group
+// and levels off, which holds groups near a size the add/remove weights
+// set (see the large-world scenario) instead of letting them drift, while
+// a steady share of removes still name a non-member and end NOOP.
+const removeDecoys = 4
+
+// removeTarget picks an account to remove: a member account of the group
+// as the topic shows it, or any account.
+func (w *World) removeTarget(group string) string {
+	if g := w.check.Oracle.Group(group); g != nil {
+		var members []string
+		for _, id := range g.MemberList() {
+			if a := engine.AccountOf(id); !contains(members, a) {
+				members = append(members, a)
+			}
+		}
+		if k := w.pick(len(members) + removeDecoys); k < len(members) {
+			return members[k]
 		}
 	}
 	return w.accounts[w.pick(len(w.accounts))]

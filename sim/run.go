@@ -17,6 +17,8 @@ type Result struct {
 	Steps          int // fault-phase steps
 	Clients        int // installations at the end
 	Groups         int
+	MembersMean    float64 // members per group at the end, as the topics show them
+	MembersMax     int     // the largest group's
 	TraceSHA256    string
 	Converged      bool
 	LivenessRounds int
@@ -107,6 +109,7 @@ func (w *World) Result() *Result {
 		Withholders: append([]string(nil), w.withholders...), Withheld: w.withheld,
 		MLSMillis: w.meter.Millis(), MLSCalls: w.meter.Calls,
 	}
+	res.MembersMean, res.MembersMax = w.groupSizes()
 	if w.settled != nil {
 		res.Converged, res.LivenessRounds, res.LivenessBound = w.settled.converged, w.settled.rounds, w.settled.bound
 	}
@@ -136,6 +139,22 @@ func (w *World) Result() *Result {
 	res.Trace = w.Trace()
 	res.Script = append([]ScriptStep(nil), w.script...)
 	return res
+}
+
+// groupSizes is the mean and largest member count over the groups, as the
+// oracle (the topic logs) has them.
+func (w *World) groupSizes() (mean float64, largest int) {
+	total := 0
+	for _, id := range w.groups {
+		if g := w.check.Oracle.Group(id); g != nil {
+			total += len(g.Members)
+			largest = max(largest, len(g.Members))
+		}
+	}
+	if len(w.groups) > 0 {
+		mean = float64(total) / float64(len(w.groups))
+	}
+	return mean, largest
 }
 
 // Close releases every installation's store.

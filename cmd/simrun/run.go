@@ -88,8 +88,8 @@ func printRun(w io.Writer, r *runner.RunSummary) {
 	if r.Failed() {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "%s  scenario %s seed %d: %d steps, %d installations, %d groups, liveness %d of at most %d rounds\n",
-		verdict, r.Scenario, r.Seed, r.Steps, r.Clients, r.Groups, r.LivenessRounds, r.LivenessBound)
+	fmt.Fprintf(w, "%s  scenario %s seed %d: %d steps, %d installations, %d groups (members mean %.1f, max %d), liveness %d of at most %d rounds\n",
+		verdict, r.Scenario, r.Seed, r.Steps, r.Clients, r.Groups, r.MembersMean, r.MembersMax, r.LivenessRounds, r.LivenessBound)
 	fmt.Fprintf(w, "trace_sha256 %s  determinism %s\n", r.TraceSHA256, r.Determinism)
 	if r.FirstDiff != "" {
 		fmt.Fprintf(w, "first difference: %s\n", r.FirstDiff)
