@@ -12,6 +12,7 @@ import (
 	"github.com/mlsim/mlsim/engine/enginetest"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/store"
 )
 
 // The checker is not trusted until it has failed on purpose: each test
@@ -277,4 +278,31 @@ func (d *dropWelcomes) Publish(topic string, payload []byte) error {
 		return nil
 	}
 	return d.Transport.Publish(topic, payload)
+}
+
+// viewCounter counts the read transactions the checker opens on a store.
+type viewCounter struct {
+	*store.DB
+	views int
+}
+
+func (v *viewCounter) View(fn func(engine.Tx) error) error {
+	v.views++
+	return v.DB.View(fn)
+}
+
+// A store that committed nothing since the last step is not read again,
+// and the first commit after that is read and checked.
+func TestUnchangedStoreIsNotReread(t *testing.T) {
+	w := groupWorld(t, 4, nil)
+	s := &viewCounter{DB: w.Store("bob/1").(*store.DB)}
+	c := checker.New(engine.DefaultMaxPastEpochs)
+	require.NoError(t, c.Step(1, w.Net, "bob/1", s))
+	require.Equal(t, 1, s.views)
+	require.NoError(t, c.Step(2, w.Net, "bob/1", s))
+	require.Equal(t, 1, s.views, "nothing was committed: no read")
+	exec(t, w, "bob/1", `UPDATE groups SET epoch = epoch - 1`)
+	require.NoError(t, c.Step(3, w.Net, "bob/1", s))
+	require.Equal(t, 2, s.views)
+	requireReported(t, c.Violations(), "S2")
 }

@@ -19,8 +19,9 @@ var migrations embed.FS
 // DB is a client's database: one connection and its prepared statements
 // (see conn.go).
 type DB struct {
-	mu sync.Mutex // one transaction at a time on the one connection
-	st statements
+	mu      sync.Mutex // one transaction at a time on the one connection
+	st      statements
+	version uint64 // transactions committed through this DB
 }
 
 var _ engine.Store = (*DB)(nil)
@@ -150,7 +151,18 @@ func (d *DB) transact(fn func(engine.Tx) error, commit bool) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	done = true
+	d.version++
 	return nil
+}
+
+// Version counts the transactions committed through this DB. A reader
+// that saw version v and sees v again knows nothing was written since
+// (through this DB; the simulator's stores have no other writer): the
+// checker reads a client's audit only when it moved.
+func (d *DB) Version() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.version
 }
 
 func (d *DB) control(stmt string) error {

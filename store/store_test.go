@@ -39,6 +39,7 @@ func TestRollback(t *testing.T) {
 	db, err := OpenMemory()
 	require.NoError(t, err)
 	defer db.Close()
+	opened := db.Version()
 	insert := func(tx engine.Tx) error {
 		_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES ('t', 1)`)
 		return err
@@ -53,6 +54,9 @@ func TestRollback(t *testing.T) {
 		return tx.QueryRow(`SELECT COUNT(*) FROM topic_refresh_state`).Scan(&n)
 	}))
 	require.Zero(t, n)
+	require.Equal(t, opened, db.Version(), "rolled back and read-only transactions commit nothing")
+	require.NoError(t, db.Update(insert))
+	require.Equal(t, opened+1, db.Version())
 }
 
 // Memory stores start from one shared migrated image; each is its own
