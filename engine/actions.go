@@ -19,10 +19,10 @@ func (c *Client) CreateGroup(groupID string) error {
 		return fmt.Errorf("create group %s: %w", groupID, err)
 	}
 	err = c.update(func(tx Tx, _ *events) error {
-		if _, err := loadGroup(tx, groupID); err == nil {
+		if _, err := c.loadGroup(tx, groupID); err == nil {
 			return fmt.Errorf("create group %s: %w", groupID, ErrGroupExists)
 		}
-		if _, err := tx.Exec(`INSERT INTO groups(id, created_at_ns, membership_state, epoch, joined_epoch) VALUES (?, ?, ?, 0, 0)`,
+		if err := c.writeGroup(tx, groupID, `INSERT INTO groups(id, created_at_ns, membership_state, epoch, joined_epoch) VALUES (?, ?, ?, 0, 0)`,
 			groupID, c.cfg.Clock.NowNs(), ConsentAllowed); err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (c *Client) newIntent(kind intent.Kind, groupID string, data []byte) (int64
 	}
 	var id int64
 	err := c.update(func(tx Tx, _ *events) error {
-		g, err := loadGroup(tx, groupID)
+		g, err := c.loadGroup(tx, groupID)
 		if err != nil {
 			return err
 		}
@@ -130,11 +130,10 @@ func (c *Client) SetConsent(groupID string, consent Consent) error {
 		return fmt.Errorf("set consent: %s is not an answer", consent)
 	}
 	return c.update(func(tx Tx, _ *events) error {
-		if _, err := loadGroup(tx, groupID); err != nil {
+		if _, err := c.loadGroup(tx, groupID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(`UPDATE groups SET membership_state = ? WHERE id = ?`, consent, groupID)
-		return err
+		return c.writeGroup(tx, groupID, `UPDATE groups SET membership_state = ? WHERE id = ?`, consent, groupID)
 	})
 }
 

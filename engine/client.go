@@ -61,6 +61,7 @@ type Client struct {
 	past   map[pastKey]GroupState
 	staged map[int64]GroupState // intent id -> decoded staged commit
 	resend map[int64]bool       // PUBLISHED intents whose delivery is unknown -> ready to re-send
+	rows   rowCache
 }
 
 type pastKey struct {
@@ -125,6 +126,7 @@ func (c *Client) dropCaches() {
 	c.states = map[string]GroupState{}
 	c.past = map[pastKey]GroupState{}
 	c.staged = map[int64]GroupState{}
+	c.rows = rowCache{groups: map[string]groupRow{}, cursors: map[string]uint64{}}
 	if c.resend == nil {
 		c.resend = map[int64]bool{}
 	}

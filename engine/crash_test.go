@@ -163,3 +163,29 @@ func TestTransientStoreErrorAfterDecrypt(t *testing.T) {
 	require.NoError(t, w.Stabilize(20))
 	requireMessages(t, w, "g", []string{"alice/1#2:one", "alice/1#3:two"}, groupG...)
 }
+
+// 9b. A transient store error after a commit was applied: the group row
+// and the cursor that transaction wrote are forgotten with it (the engine
+// caches both), so the retry applies the commit again from the stored
+// epoch and bob ends where everyone else does.
+func TestTransientStoreErrorAfterCommit(t *testing.T) {
+	armed := false
+	w := newGroupWith(t, 35, func(wt *worldTweaks) {
+		wt.wrapStore = func(id string, s engine.Store) engine.Store {
+			if id == "bob/1" {
+				return flakyStore{s, &armed}
+			}
+			return s
+		}
+	})
+	need(t).intent(w.C("alice/1").KeyUpdate("g"))
+	_, err := w.C("alice/1").PublishNext("g")
+	require.NoError(t, err)
+	armed = true
+	require.ErrorIs(t, w.C("bob/1").Sync("g"), errBusy)
+	g, _ := groupOf(snap(t, w, "bob/1"), "g")
+	require.Equal(t, uint64(1), g.Epoch, "the failed transaction committed nothing")
+	require.NoError(t, w.C("bob/1").Sync("g"))
+	require.NoError(t, w.Stabilize(20))
+	requireGroup(t, w, "g", 2, "alice/1", "alice/2", "bob/1", "bob/2", "carol/1")
+}

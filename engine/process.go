@@ -14,14 +14,14 @@ func (c *Client) processEnvelope(group string, env TopicEnvelope) error {
 	broken := false
 	err := c.update(func(tx Tx, ev *events) error {
 		topic := wire.GroupTopic(group)
-		cur, err := cursor(tx, topic)
+		cur, err := c.cursor(tx, topic)
 		if err != nil {
 			return err
 		}
 		if env.Seq <= cur {
 			return nil // another sync processed it
 		}
-		g, err := loadGroup(tx, group)
+		g, err := c.loadGroup(tx, group)
 		if err != nil {
 			return err
 		}
@@ -35,7 +35,7 @@ func (c *Client) processEnvelope(group string, env TopicEnvelope) error {
 			}
 			return err
 		}
-		if err := setCursor(tx, topic, env.Seq); err != nil {
+		if err := c.setCursor(tx, topic, env.Seq); err != nil {
 			return err
 		}
 		return c.reviewPublished(tx, ev, group)
@@ -107,7 +107,7 @@ func (c *Client) reviewPublished(tx Tx, ev *events, group string) error {
 	if err != nil || len(ins) == 0 {
 		return err // usually nothing is in flight: no need to read the group
 	}
-	g, err := loadGroup(tx, group)
+	g, err := c.loadGroup(tx, group)
 	if err != nil {
 		return err
 	}

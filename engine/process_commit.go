@@ -131,7 +131,7 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 // be checked was (position, header, the manifest naming us); we record the
 // removal without entering the next epoch and stop syncing the group.
 func (c *Client) recordRemoval(tx Tx, ev *events, g groupRow, env TopicEnvelope, e *wire.Envelope) error {
-	if _, err := tx.Exec(`UPDATE groups SET removed_at_seq = ? WHERE id = ?`, env.Seq, g.ID); err != nil {
+	if err := c.writeGroup(tx, g.ID, `UPDATE groups SET removed_at_seq = ? WHERE id = ?`, env.Seq, g.ID); err != nil {
 		return err
 	}
 	ev.add(EvMemberRemoved, g.ID, env.Seq, 0, "%s (self)", strings.Join(e.Removed, ","))
@@ -150,7 +150,7 @@ func (c *Client) recordRemoval(tx Tx, ev *events, g groupRow, env TopicEnvelope,
 }
 
 func (c *Client) breakGroup(tx Tx, ev *events, g groupRow, seq uint64, why string) error {
-	if _, err := tx.Exec(`UPDATE groups SET broken = ? WHERE id = ?`, why, g.ID); err != nil {
+	if err := c.writeGroup(tx, g.ID, `UPDATE groups SET broken = ? WHERE id = ?`, why, g.ID); err != nil {
 		return err
 	}
 	ev.add(EvGroupBroken, g.ID, seq, 0, "%s", why)

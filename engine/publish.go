@@ -38,7 +38,7 @@ func (c *Client) PublishNext(groupID string) (PublishResult, error) {
 	var pending []intent.Intent
 	err := c.cfg.Store.View(func(tx Tx) error {
 		var err error
-		if g, err = loadGroup(tx, groupID); err != nil {
+		if g, err = c.loadGroup(tx, groupID); err != nil {
 			return err
 		}
 		pending, err = queryIntents(tx, `group_id = ? AND state IN (?, ?)`, groupID, intent.ToSend, intent.Published)

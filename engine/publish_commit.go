@@ -139,7 +139,7 @@ func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, err
 		if err != nil {
 			return err
 		}
-		now, err := loadGroup(tx, g.ID)
+		now, err := c.loadGroup(tx, g.ID)
 		if err != nil {
 			return err
 		}

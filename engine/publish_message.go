@@ -42,7 +42,7 @@ func (c *Client) publishMessage(g groupRow, in intent.Intent) (PublishResult, er
 		if cur.State != intent.ToSend {
 			return fmt.Errorf("intent %d is %s", in.ID, cur.State)
 		}
-		g, err := loadGroup(tx, g.ID)
+		g, err := c.loadGroup(tx, g.ID)
 		if err != nil {
 			return err
 		}

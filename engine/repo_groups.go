@@ -39,7 +39,7 @@ type groupRow struct {
 	Broken       string
 }
 
-func loadGroup(tx Tx, id string) (groupRow, error) {
+func readGroup(tx Tx, id string) (groupRow, error) {
 	g := groupRow{ID: id}
 	err := tx.QueryRow(`SELECT created_at_ns, membership_state, epoch, joined_epoch, removed_at_seq, broken FROM groups WHERE id = ?`, id).
 		Scan(&g.CreatedAtNs, &g.Consent, &g.Epoch, &g.JoinedEpoch, &g.RemovedAtSeq, &g.Broken)
@@ -155,7 +155,7 @@ func memberList(tx Tx, group string) ([]string, error) {
 	return out, rows.Err()
 }
 
-func cursor(tx Tx, topic string) (uint64, error) {
+func readCursor(tx Tx, topic string) (uint64, error) {
 	var cur uint64
 	err := tx.QueryRow(`SELECT cursor FROM topic_refresh_state WHERE topic = ?`, topic).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -164,8 +164,8 @@ func cursor(tx Tx, topic string) (uint64, error) {
 	return cur, err
 }
 
-// setCursor moves a cursor forward; it never moves one back.
-func setCursor(tx Tx, topic string, seq uint64) error {
+// writeCursor moves a stored cursor forward; it never moves one back.
+func writeCursor(tx Tx, topic string, seq uint64) error {
 	_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES (?, ?)
 		ON CONFLICT(topic) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)`, topic, seq)
 	return err

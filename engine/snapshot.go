@@ -65,7 +65,7 @@ func (c *Client) Snapshot() (Snapshot, error) {
 			return err
 		}
 		for _, id := range ids {
-			g, err := loadGroup(tx, id)
+			g, err := readGroup(tx, id) // the store, not the engine's cache: a snapshot observes
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func (c *Client) Snapshot() (Snapshot, error) {
 			if gs.Members, err = memberList(tx, id); err != nil {
 				return err
 			}
-			if gs.Cursor, err = cursor(tx, wire.GroupTopic(id)); err != nil {
+			if gs.Cursor, err = readCursor(tx, wire.GroupTopic(id)); err != nil {
 				return err
 			}
 			if g.RemovedAtSeq == 0 {

@@ -55,7 +55,7 @@ func (c *Client) enterEpoch(tx Tx, g groupRow, next GroupState) error {
 	if err := saveGroupState(tx, g.ID, epoch, next); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`UPDATE groups SET epoch = ? WHERE id = ?`, epoch, g.ID); err != nil {
+	if err := c.writeGroup(tx, g.ID, `UPDATE groups SET epoch = ? WHERE id = ?`, epoch, g.ID); err != nil {
 		return err
 	}
 	keep := uint64(c.cfg.MaxPastEpochs)

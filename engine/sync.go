@@ -29,10 +29,10 @@ func (c *Client) BeginSync(groupID string, limit int) (*SyncBatch, error) {
 	var cur uint64
 	err := c.cfg.Store.View(func(tx Tx) error {
 		var err error
-		if g, err = loadGroup(tx, groupID); err != nil {
+		if g, err = c.loadGroup(tx, groupID); err != nil {
 			return err
 		}
-		cur, err = cursor(tx, wire.GroupTopic(groupID))
+		cur, err = c.cursor(tx, wire.GroupTopic(groupID))
 		return err
 	})
 	if err != nil {
@@ -85,7 +85,7 @@ func (b *SyncBatch) finish() error {
 	var ids []int64
 	err := c.cfg.Store.View(func(tx Tx) error {
 		var err error
-		if cur, err = cursor(tx, wire.GroupTopic(b.group)); err != nil {
+		if cur, err = c.cursor(tx, wire.GroupTopic(b.group)); err != nil {
 			return err
 		}
 		ids, err = publishedIntentIDs(tx, b.group)

@@ -67,7 +67,7 @@ func (c *Client) ProcessWelcomes() ([]string, error) {
 	var cur uint64
 	if err := c.cfg.Store.View(func(tx Tx) error {
 		var err error
-		cur, err = cursor(tx, topic)
+		cur, err = c.cursor(tx, topic)
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("process welcomes: %w", err)
@@ -97,7 +97,7 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 	joinedGroup, deferred := "", false
 	err := c.update(func(tx Tx, ev *events) error {
 		joinedGroup, deferred = "", false
-		cur, err := cursor(tx, topic)
+		cur, err := c.cursor(tx, topic)
 		if err != nil || env.Seq <= cur {
 			return err
 		}
@@ -105,7 +105,7 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 		var g groupRow
 		held := false
 		if werr == nil {
-			g, err = loadGroup(tx, w.GroupID)
+			g, err = c.loadGroup(tx, w.GroupID)
 			held = err == nil
 		}
 		if held && g.RemovedAtSeq == 0 && g.Broken == "" && g.Epoch < w.Epoch {
@@ -113,7 +113,7 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 			// re-add after a removal we have not read yet. Read up to the
 			// commit first, or the messages owed to the old membership are
 			// skipped (L3); the welcome waits, the cursor stays.
-			gcur, err := cursor(tx, wire.GroupTopic(w.GroupID))
+			gcur, err := c.cursor(tx, wire.GroupTopic(w.GroupID))
 			if err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 				return nil
 			}
 		}
-		if err := setCursor(tx, topic, env.Seq); err != nil {
+		if err := c.setCursor(tx, topic, env.Seq); err != nil {
 			return err
 		}
 		if werr != nil {
@@ -187,11 +187,11 @@ func (c *Client) startMembership(tx Tx, w *wire.Welcome, st GroupState, held boo
 		}
 	}
 	if held {
-		if _, err := tx.Exec(`UPDATE groups SET epoch = ?, joined_epoch = ?, removed_at_seq = 0, broken = '' WHERE id = ?`,
+		if err := c.writeGroup(tx, w.GroupID, `UPDATE groups SET epoch = ?, joined_epoch = ?, removed_at_seq = 0, broken = '' WHERE id = ?`,
 			w.Epoch, w.Epoch, w.GroupID); err != nil {
 			return err
 		}
-	} else if _, err := tx.Exec(`INSERT INTO groups(id, created_at_ns, membership_state, epoch, joined_epoch) VALUES (?, ?, ?, ?, ?)`,
+	} else if err := c.writeGroup(tx, w.GroupID, `INSERT INTO groups(id, created_at_ns, membership_state, epoch, joined_epoch) VALUES (?, ?, ?, ?, ?)`,
 		w.GroupID, nowNs, ConsentPending, w.Epoch, w.Epoch); err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (c *Client) startMembership(tx Tx, w *wire.Welcome, st GroupState, held boo
 	if err := logEpoch(tx, w.GroupID, st, w.CommitSeq, nil, "welcome"); err != nil {
 		return err
 	}
-	if err := setCursor(tx, wire.GroupTopic(w.GroupID), w.CommitSeq); err != nil {
+	if err := c.setCursor(tx, wire.GroupTopic(w.GroupID), w.CommitSeq); err != nil {
 		return err
 	}
 	// A used key package's private key is deleted.
