@@ -60,9 +60,15 @@ func (c *Client) judge(tx Tx, ev *events, g groupRow, env TopicEnvelope) error {
 		ev.add(EvPayloadRejected, g.ID, env.Seq, 0, "other group")
 		return nil
 	}
-	ownID, attempt, own, err := attemptOf(tx, hash[:])
-	if err != nil {
-		return err
+	// Only a payload naming us as sender can be one of our attempts (the
+	// sender is inside the hashed bytes): skip the lookup for the others.
+	var ownID int64
+	var attempt int
+	own := false
+	if e.Sender == c.self {
+		if ownID, attempt, own, err = attemptOf(tx, hash[:]); err != nil {
+			return err
+		}
 	}
 	var o *ownAttempt
 	if own {
