@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -22,13 +23,24 @@ type DB struct {
 	mu      sync.Mutex // one transaction at a time on the one connection
 	st      statements
 	version uint64 // transactions committed through this DB
+	memory  bool   // an in-memory store: its connection is reused (pool.go)
 }
 
 var _ engine.Store = (*DB)(nil)
 
 // OpenMemory opens a fresh in-memory database (a copy of the migrated
 // schema; see template.go).
-func OpenMemory() (*DB, error) { return openMemoryFromImage() }
+func OpenMemory() (*DB, error) {
+	if st, ok := takeIdle(); ok {
+		return &DB{st: st, memory: true}, nil
+	}
+	d, err := openMemoryFromImage()
+	if err != nil {
+		return nil, err
+	}
+	d.memory = true
+	return d, nil
+}
 
 // OpenFile opens (or creates) a database file.
 func OpenFile(path string) (*DB, error) {
@@ -59,8 +71,17 @@ func openUnmigrated(dsn string) (*DB, error) {
 func (d *DB) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.st.conn == nil {
+		return nil // closed already
+	}
+	if d.memory && d.giveBack() {
+		d.st = statements{}
+		return nil
+	}
 	d.st.close()
-	return d.st.conn.Close()
+	err := d.st.conn.Close()
+	d.st = statements{}
+	return err
 }
 
 // SchemaVersion is the number of migrations this build knows.
@@ -128,6 +149,13 @@ func (d *DB) View(fn func(engine.Tx) error) error {
 func (d *DB) transact(fn func(engine.Tx) error, commit bool) (err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.transactLocked(fn, commit)
+}
+
+func (d *DB) transactLocked(fn func(engine.Tx) error, commit bool) (err error) {
+	if d.st.conn == nil {
+		return errClosed
+	}
 	if err := d.control(sqlBegin); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -154,6 +182,8 @@ func (d *DB) transact(fn func(engine.Tx) error, commit bool) (err error) {
 	d.version++
 	return nil
 }
+
+var errClosed = errors.New("store is closed")
 
 // Version counts the transactions committed through this DB. A reader
 // that saw version v and sees v again knows nothing was written since

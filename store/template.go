@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"sync"
+
+	"github.com/mlsim/mlsim/engine"
 )
 
 // A fresh in-memory store starts as a copy of one migrated database image
@@ -11,9 +13,16 @@ import (
 // image is a pure function of the embedded migrations, so sharing it
 // across worlds changes no behaviour.
 var template struct {
-	once  sync.Once
-	image []byte
-	err   error
+	once      sync.Once
+	image     []byte
+	sequences []sequence // the image's AUTOINCREMENT counters (pool.go restores them)
+	err       error
+}
+
+// sequence is one row of sqlite_sequence.
+type sequence struct {
+	name string
+	seq  int64
 }
 
 func migratedImage() ([]byte, error) {
@@ -24,9 +33,31 @@ func migratedImage() ([]byte, error) {
 			return
 		}
 		defer d.Close()
+		if template.sequences, template.err = readSequences(d); template.err != nil {
+			return
+		}
 		template.image, template.err = d.st.conn.Serialize()
 	})
 	return template.image, template.err
+}
+
+func readSequences(d *DB) ([]sequence, error) {
+	var out []sequence
+	err := d.View(func(tx engine.Tx) error {
+		rows, err := tx.Query(`SELECT name, seq FROM sqlite_sequence ORDER BY name`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var s sequence
+			if err := rows.Scan(&s.name, &s.seq); err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // openMemoryFromImage opens an empty in-memory database and loads the
