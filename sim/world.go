@@ -39,6 +39,11 @@ type client struct {
 	// hint wastes a step, it never changes what the engine does).
 	welcomesSeen    uint64 // welcome topic head at its last process_welcomes
 	mayHaveWelcomes bool   // won an add commit since its last send_welcomes
+	// The last snapshot read and the store version it was read at: a
+	// snapshot is a function of the store alone, so while nothing was
+	// committed it is reused (read-only: callers share it).
+	snap        *engine.Snapshot
+	snapVersion uint64
 }
 
 type openBatch struct {
