@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -95,9 +96,12 @@ func (s *statements) close() {
 // connTx is an engine.Tx over the connection; it closes the rows a
 // transaction leaves open when the transaction ends, as database/sql does.
 type connTx struct {
-	s    *statements
-	open []*rows
+	s        *statements
+	open     []*rows
+	readOnly bool // a View: Exec is refused
 }
+
+var errReadOnly = errors.New("store: a write inside a read-only View")
 
 var _ engine.Tx = (*connTx)(nil)
 
@@ -113,6 +117,9 @@ func (t *connTx) bind(query string, args []any) (runner, bool, []driver.NamedVal
 }
 
 func (t *connTx) Exec(query string, args ...any) (sql.Result, error) {
+	if t.readOnly {
+		return nil, fmt.Errorf("%w: %s", errReadOnly, query)
+	}
 	st, temporary, named, err := t.bind(query, args)
 	if err != nil {
 		return nil, err

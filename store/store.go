@@ -139,9 +139,25 @@ func (d *DB) Update(fn func(engine.Tx) error) error {
 	return d.transact(fn, true)
 }
 
-// View runs fn in a transaction that is always rolled back.
+// View runs fn read-only: its statements may not write (Exec fails).
+//
+// An in-memory store has one connection and no other writer, and the DB's
+// mutex is held for the whole of fn, so its statements already see one
+// state: a View there runs without BEGIN and ROLLBACK (two statements of
+// every read). A file store may have another writer (another process), so
+// there a View is a transaction, always rolled back.
 func (d *DB) View(fn func(engine.Tx) error) error {
-	return d.transact(fn, false)
+	if !d.memory {
+		return d.transact(fn, false)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.st.conn == nil {
+		return errClosed
+	}
+	tx := &connTx{s: &d.st, readOnly: true}
+	defer tx.closeRows()
+	return fn(tx)
 }
 
 // transact rolls back if fn fails or panics (a simulated crash), so the
@@ -159,7 +175,7 @@ func (d *DB) transactLocked(fn func(engine.Tx) error, commit bool) (err error) {
 	if err := d.control(sqlBegin); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &connTx{s: &d.st}
+	tx := &connTx{s: &d.st, readOnly: !commit}
 	done := false
 	defer func() {
 		if done {

@@ -92,3 +92,27 @@ func TestMemoryStoresAreIndependentCopies(t *testing.T) {
 	}))
 	require.Zero(t, n)
 }
+
+// A View may not write, on a memory store (which runs it without a
+// transaction) and on a file store alike; the refused write leaves
+// nothing behind.
+func TestViewRefusesWrites(t *testing.T) {
+	mem, err := OpenMemory()
+	require.NoError(t, err)
+	defer mem.Close()
+	file, err := OpenFile(filepath.Join(t.TempDir(), "c.db"))
+	require.NoError(t, err)
+	defer file.Close()
+	for _, db := range []*DB{mem, file} {
+		err := db.View(func(tx engine.Tx) error {
+			_, err := tx.Exec(`INSERT INTO topic_refresh_state(topic, cursor) VALUES ('t', 1)`)
+			return err
+		})
+		require.ErrorIs(t, err, errReadOnly)
+		var n int
+		require.NoError(t, db.View(func(tx engine.Tx) error {
+			return tx.QueryRow(`SELECT COUNT(*) FROM topic_refresh_state`).Scan(&n)
+		}))
+		require.Zero(t, n)
+	}
+}
