@@ -64,6 +64,33 @@ func TestRunJSON(t *testing.T) {
 	}
 }
 
+// --scale doubles the world (accounts, installation cap, groups), in run
+// and in a sweep's workers alike; --cpuprofile and --memprofile write
+// profiles pprof reads.
+func TestScaleAndProfiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := dir+"/cpu.prof", dir+"/mem.prof"
+	r := simrun(t, nil, "run", "--seed", "3", "--steps", "30", "--scale", "2", "--no-determinism", "--json",
+		"--cpuprofile", cpu, "--memprofile", mem)
+	require.Equal(t, 0, r.code, r.stderr)
+	var got runner.RunSummary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
+	require.Equal(t, "default+x2", got.Scenario)
+	require.Equal(t, 4, got.Groups)
+	require.Greater(t, got.Clients, 10)
+	for _, p := range []string{cpu, mem} {
+		info, err := os.Stat(p)
+		require.NoError(t, err)
+		require.Positive(t, info.Size(), p)
+	}
+	s := simrun(t, nil, "sweep", "--seeds", "3..4", "--steps", "30", "--scale", "2", "--workers", "2", "--json")
+	require.Equal(t, 0, s.code, s.stderr)
+	var sweep runner.SweepSummary
+	require.NoError(t, json.Unmarshal([]byte(s.stdout), &sweep))
+	require.Equal(t, "default+x2", sweep.Scenario)
+	require.Equal(t, 2, sweep.Passed)
+}
+
 func TestList(t *testing.T) {
 	r := simrun(t, nil, "list")
 	require.Equal(t, 0, r.code)
@@ -86,6 +113,9 @@ func TestBadUsage(t *testing.T) {
 		{"sweep", "--workers", "0"},
 		{"sweep", "--determinism-ratio", "1.5"},
 		{"run", "--mls-variant", "nonsense"},
+		{"run", "--scale", "0"},
+		{"sweep", "--scale", "65"},
+		{"run", "--cpuprofile", "/nonexistent/dir/cpu.prof"},
 		{"frobnicate"},
 	} {
 		r := simrun(t, nil, args...)

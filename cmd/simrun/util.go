@@ -38,13 +38,17 @@ func writeFile(dir, name string, data []byte) error {
 
 // worldFlags are the flags that pick a world: the scenario, an adapter
 // variant and a test fixture (run, sweep and its workers share them).
-type worldFlags struct{ name, variant, fixture string }
+type worldFlags struct {
+	name, variant, fixture string
+	scale                  int
+}
 
 func (w *worldFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&w.name, "scenario", "default", "scenario name (see simrun list)")
 	f.StringVar(&w.variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
 	f.StringVar(&w.fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
 	_ = f.MarkHidden("fixture")
+	f.IntVar(&w.scale, "scale", 1, "multiply the scenario's accounts, installation cap and groups (how cost grows with the world)")
 }
 
 // scenario resolves the flags into the scenario to run.
@@ -56,7 +60,26 @@ func (w *worldFlags) scenario() (scenarios.Scenario, error) {
 	if sc, err = withVariant(sc, w.variant); err != nil {
 		return sc, err
 	}
+	if sc, err = withScale(sc, w.scale); err != nil {
+		return sc, err
+	}
 	return withFixture(sc, w.fixture)
+}
+
+// withScale multiplies a scenario's world: accounts, the installation cap
+// and groups (group sizes and the step count stay the scenario's).
+func withScale(sc scenarios.Scenario, scale int) (scenarios.Scenario, error) {
+	switch {
+	case scale == 1:
+		return sc, nil
+	case scale < 1 || scale > 64:
+		return sc, usageError{errorf("--scale must be between 1 and 64, got %d", scale)}
+	}
+	sc.Params.Accounts *= scale
+	sc.Params.MaxInstallations *= scale
+	sc.Params.Groups *= scale
+	sc.Name += fmt.Sprintf("+x%d", scale)
+	return sc, nil
 }
 
 // withVariant switches one adapter defence off in a scenario's clients.
