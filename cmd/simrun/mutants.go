@@ -16,7 +16,7 @@ import (
 // The go-mls bugs the harness must find by itself, with the production
 // binary and one adapter defence off.
 var goMLSBugs = []struct{ id, class, scenario, variant string }{
-	{"gomls-bug3", "go-mls bug 3: an add-only commit puts a stale path secret into the welcome", "commit-storm", "path-on-add"},
+	{"gomls-bug3", "go-mls bug 3: an add-only commit puts a stale path secret into the welcome", "commit-race-long", "path-on-add"},
 	{"gomls-bug4", "go-mls bug 4: Commit mutates the state and earlier commits (shared extension storage)", "commit-storm", "deep-copy-commit"},
 	{"gomls-bug5", "go-mls bug 5: a restored state computes a wrong tree hash", "crashy", "rehash-on-restore"},
 }
