@@ -20,25 +20,19 @@ func (c *Client) judgeMessage(tx Tx, ev *events, g groupRow, env TopicEnvelope, 
 	if e.Epoch > g.Epoch || e.Epoch+window < g.Epoch {
 		return reject(EvPastEpochRejected, "message of epoch %d at epoch %d", e.Epoch, g.Epoch)
 	}
-	since, ok, err := memberSince(tx, g.ID, e.Sender)
+	f, err := readMessageFacts(tx, g.ID, e)
 	if err != nil {
 		return err
 	}
-	if !ok || since > e.Epoch {
+	if !f.member || f.since > e.Epoch {
 		return reject(EvRemovedSenderRejected, "%s not a member since epoch %d", e.Sender, e.Epoch)
 	}
-	max, err := maxCounter(tx, g.ID, e.Sender, e.Epoch)
-	if err != nil {
-		return err
+	if e.Counter <= f.maxCounter {
+		return reject(EvCounterRejected, "counter %d <= %d from %s in epoch %d", e.Counter, f.maxCounter, e.Sender, e.Epoch)
 	}
-	if e.Counter <= max {
-		return reject(EvCounterRejected, "counter %d <= %d from %s in epoch %d", e.Counter, max, e.Sender, e.Epoch)
-	}
-	if dup, err := messageStored(tx, e.MessageID); err != nil || dup {
-		if err == nil {
-			ev.add(EvDuplicateSkipped, g.ID, env.Seq, 0, "%s", e.MessageID)
-		}
-		return err
+	if f.stored {
+		ev.add(EvDuplicateSkipped, g.ID, env.Seq, 0, "%s", e.MessageID)
+		return nil
 	}
 	if e.Epoch < g.JoinedEpoch {
 		// Accepted by the rules, but from before we joined: we hold no keys

@@ -133,13 +133,13 @@ func newMutantsCommand() *cobra.Command {
 
 func printMutants(cmd *cobra.Command, rep mutantsReport) {
 	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "%-36s %-10s %-8s %-6s %-14s %s\n", "mutant", "status", "caught", "seeds", "scenario", "wall")
+	fmt.Fprintf(w, "%-36s %-10s %-8s %-6s %-16s %s\n", "mutant", "status", "caught", "seeds", "scenario", "wall")
 	for _, o := range rep.Mutants {
 		by := o.Property
 		if o.ByScripts && by != "scripts" {
 			by += "+scripts"
 		}
-		fmt.Fprintf(w, "%-36s %-10s %-8s %-6d %-14s %.0f s\n", o.ID, o.Status, by, o.SeedsToDetect, o.Scenario, o.WallMillis/1000)
+		fmt.Fprintf(w, "%-36s %-10s %-8s %-6d %-16s %.0f s\n", o.ID, o.Status, by, o.SeedsToDetect, o.Scenario, o.WallMillis/1000)
 	}
 	fmt.Fprintf(w, "%d of %d caught (%d argued equivalent); median seeds to detection %.1f\n",
 		rep.Caught, rep.Total, rep.Equivalent, rep.MedianSeedsToDetect)
