@@ -263,9 +263,14 @@ type ownCounterTx struct {
 	self string
 }
 
+// counterLookup is how the engine reads the highest counter from a sender
+// (alone, or inside the statement that judges a message); the sender is
+// the second argument either way.
+const counterLookup = "FROM group_counters WHERE group_id = ? AND sender = ? AND epoch = ?"
+
 func (t *ownCounterTx) QueryRow(query string, args ...any) engine.Row {
-	if strings.Contains(query, "FROM group_counters") && len(args) > 1 && args[1] == t.self {
-		query += " AND 0"
+	if strings.Contains(query, counterLookup) && len(args) > 1 && args[1] == t.self {
+		query = strings.Replace(query, counterLookup, counterLookup+" AND 0", 1)
 	}
 	return t.Tx.QueryRow(query, args...)
 }
