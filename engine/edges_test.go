@@ -134,3 +134,23 @@ func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// OpenIntents counts TO_SEND and PUBLISHED intents, and nothing settled.
+func TestOpenIntentsCount(t *testing.T) {
+	w := newGroup(t, 41)
+	c := w.C("bob/1")
+	open := func() int {
+		n, err := c.OpenIntents()
+		require.NoError(t, err)
+		return n
+	}
+	require.Zero(t, open())
+	need(t).intent(c.Send("g", []byte("one")))
+	need(t).intent(c.KeyUpdate("g"))
+	require.Equal(t, 2, open(), "two TO_SEND")
+	_, err := c.PublishNext("g")
+	require.NoError(t, err)
+	require.Equal(t, 2, open(), "one PUBLISHED, one TO_SEND")
+	require.NoError(t, w.Stabilize(20))
+	require.Zero(t, open(), "both settled")
+}

@@ -56,6 +56,16 @@ func (m MessageSnapshot) String() string {
 	return fmt.Sprintf("%s seq=%d epoch=%d %s %s %q", m.Group, m.Seq, m.Epoch, m.Kind, m.ID, m.Body)
 }
 
+// OpenIntents counts the intents not yet settled (TO_SEND or PUBLISHED)
+// from the store, without reading them (a snapshot reads every message).
+func (c *Client) OpenIntents() (int, error) {
+	var n int
+	err := c.cfg.Store.View(func(tx Tx) error {
+		return tx.QueryRow(`SELECT COUNT(*) FROM group_intents WHERE state IN (?, ?)`, intent.ToSend, intent.Published).Scan(&n)
+	})
+	return n, err
+}
+
 // Snapshot reads the client's state from its store.
 func (c *Client) Snapshot() (Snapshot, error) {
 	s := Snapshot{Installation: c.self}

@@ -265,12 +265,22 @@ func (w *World) round(c *client) string {
 
 func (w *World) openIntents() int {
 	n := 0
-	for _, s := range w.snapshots() {
-		for _, in := range s.Intents {
-			if in.State == intent.ToSend || in.State == intent.Published {
-				n++
-			}
+	for _, id := range w.names {
+		c := w.clients[id]
+		if c.eng == nil {
+			continue
 		}
+		var open int
+		err := w.guard(c, func() error {
+			var err error
+			open, err = c.eng.OpenIntents()
+			return err
+		})
+		if err != nil {
+			w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Installations: []string{id}, Message: err.Error()})
+			continue
+		}
+		n += open
 	}
 	return n
 }
