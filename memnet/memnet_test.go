@@ -111,3 +111,23 @@ func TestInjectIsTagged(t *testing.T) {
 	require.True(t, s.Log("t")[0].Garbage)
 	require.Empty(t, s.Log("t")[0].Publisher)
 }
+
+// The log digest covers every record's bytes: equal logs give equal
+// digests, and one payload byte, a publisher or an injected flag changes it.
+func TestLogDigestCoversEveryRecord(t *testing.T) {
+	build := func(last []byte, publisher string, inject bool) []byte {
+		s := New(1, 1)
+		require.NoError(t, s.For("a/1").Publish("g/x", []byte("first")))
+		if inject {
+			s.Inject("g/x", last)
+		} else {
+			require.NoError(t, s.For(publisher).Publish("g/x", last))
+		}
+		return s.LogDigest()
+	}
+	base := build([]byte("second"), "b/1", false)
+	require.Equal(t, base, build([]byte("second"), "b/1", false))
+	require.NotEqual(t, base, build([]byte("secone"), "b/1", false))
+	require.NotEqual(t, base, build([]byte("second"), "c/1", false))
+	require.NotEqual(t, base, build([]byte("second"), "", true))
+}

@@ -1,6 +1,8 @@
 package memnet
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -81,6 +83,35 @@ func (s *Server) Topics() []string { return slices.Clone(s.names) }
 // Records counts the records appended to any topic so far: when it has not
 // moved, no log has changed.
 func (s *Server) Records() uint64 { return s.records }
+
+// LogDigest is the SHA-256 of every record of every topic, topics in name
+// order and records in sequence: topic, sequence, timestamp, publisher,
+// whether injected, and the payload, each length-prefixed.
+func (s *Server) LogDigest() []byte {
+	h := sha256.New()
+	var buf []byte
+	field := func(b []byte) {
+		buf = binary.AppendUvarint(buf[:0], uint64(len(b)))
+		h.Write(buf)
+		h.Write(b)
+	}
+	for _, topic := range s.names {
+		for _, r := range s.topics[topic] {
+			field([]byte(topic))
+			buf = binary.AppendUvarint(buf[:0], r.Seq)
+			buf = binary.AppendVarint(buf, r.TimestampNs)
+			if r.Garbage {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+			}
+			h.Write(buf)
+			field([]byte(r.Publisher))
+			field(r.Payload)
+		}
+	}
+	return h.Sum(nil)
+}
 
 // Head is a topic's last sequence id.
 func (s *Server) Head(topic string) uint64 { return uint64(len(s.topics[topic])) }
