@@ -175,3 +175,34 @@ func TestKeyPackagesHaveFixedLifetime(t *testing.T) {
 	require.NoError(t, err)
 	_ = again
 }
+
+// countingReader counts the bytes drawn from a stream.
+type countingReader struct {
+	r interface{ Read([]byte) (int, error) }
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// Restoring a state and reading its authenticator draw nothing from the
+// installation's stream: a harness that reads a client (a snapshot) must
+// not change the randomness its next commit is built with.
+func TestReadingAStateDrawsNoRandomness(t *testing.T) {
+	rng := &countingReader{r: detrand.New(7, "alice/1")}
+	a := mlsadapter.New(rng)
+	id, err := a.NewIdentity("alice/1")
+	require.NoError(t, err)
+	gs, err := a.CreateGroup(id, []byte("g"))
+	require.NoError(t, err)
+	data, err := gs.Marshal()
+	require.NoError(t, err)
+	before := rng.n
+	restored, err := a.LoadGroup(id, data, nil)
+	require.NoError(t, err)
+	require.Equal(t, gs.Authenticator(), restored.Authenticator())
+	require.Equal(t, before, rng.n)
+}

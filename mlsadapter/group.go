@@ -100,7 +100,7 @@ func welcomeNames(w mls.Welcome, ref []byte) bool {
 // go-mls operation, so it is not metered.
 func (a *Adapter) LoadGroup(_ engine.Identity, data, keys []byte) (engine.GroupState, error) {
 	var s *mls.State
-	err := a.withSourcesUnmetered("load group", func() error {
+	err := a.withoutRandomness("load group", nil, func() error {
 		var err error
 		if s, err = unmarshalState(data, a.on(RehashOnRestore)); err != nil {
 			return err
@@ -143,7 +143,7 @@ func (g *group) Members() []engine.Member {
 // by the tree hash: equal only for members that share the epoch.
 func (g *group) Authenticator() []byte {
 	var out []byte
-	_ = g.a.withSources("authenticator", func() error {
+	_ = g.a.withoutRandomness("authenticator", g.a.meter, func() error {
 		exp := g.state.Keys.Export("mlsim epoch authenticator", nil, 16)
 		out = append(append(out, exp...), g.state.Tree.RootHash()...)
 		return nil

@@ -25,10 +25,37 @@ func (a *Adapter) withSourcesAndMathRand(op string, f func() error) (err error) 
 	return a.sourcesAround(op, a.meter, true, f)
 }
 
-// withSourcesUnmetered is withSources for work that is ours, not go-mls's
-// (decoding a saved state), so the harness counts it as overhead.
-func (a *Adapter) withSourcesUnmetered(op string, f func() error) (err error) {
-	return a.sourcesAround(op, nil, false, f)
+// withoutRandomness runs go-mls work that needs no randomness (decoding a
+// saved state, reading the authenticator) without drawing from the
+// adapter's stream: reading a client — as the harness's snapshots do —
+// must not move the randomness its next commit is built with. go-mls's
+// crypto/rand source fails meanwhile, so a read that should not happen is
+// an error, not a silent draw. meter is nil for work that is ours.
+func (a *Adapter) withoutRandomness(op string, meter *Meter, f func() error) (err error) {
+	saved := cryptorand.Reader
+	cryptorand.Reader = noRandomness{op}
+	var start time.Time
+	if meter != nil {
+		start = time.Now()
+	}
+	defer func() {
+		if meter != nil {
+			meter.Calls++
+			meter.Total += time.Since(start)
+		}
+		cryptorand.Reader = saved
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mls %s: %w: %v", op, ErrLibraryPanic, r)
+		}
+	}()
+	return f()
+}
+
+// noRandomness is the crypto/rand source while go-mls should need none.
+type noRandomness struct{ op string }
+
+func (n noRandomness) Read([]byte) (int, error) {
+	return 0, fmt.Errorf("mls %s read randomness it should not need", n.op)
 }
 
 func (a *Adapter) sourcesAround(op string, meter *Meter, seedMathRand bool, f func() error) (err error) {
