@@ -14,11 +14,13 @@ import (
 // of a default seed's CPU (and 7% with the schema load and image copy).
 //
 // Emptied means every table holds what the migrated image holds: no rows
-// but schema_version's, and the AUTOINCREMENT counters as in the image. Rowids are then
-// allocated exactly as in a fresh copy (max+1 from an empty table), and
-// results are ordered by keys, never by page layout, so the engine cannot
-// tell a reused connection from a new one; TestReusedStoreIsLikeNew and
-// the simulator's same-seed tests check that.
+// but schema_version's, and the AUTOINCREMENT counters as in the image.
+// Rowids are then allocated exactly as in a fresh copy (max+1 from an
+// empty table), and results are ordered by keys, never by page layout, so
+// the engine cannot tell a reused connection from a new one.
+// TestReusedStoreIsLikeNew checks the content; every determinism re-run
+// checks the behaviour, byte for byte (its first run opens fresh
+// connections, its second takes them from here).
 var idle struct {
 	mu    sync.Mutex
 	conns []statements
