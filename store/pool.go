@@ -19,8 +19,8 @@ import (
 // empty table), and results are ordered by keys, never by page layout, so
 // the engine cannot tell a reused connection from a new one.
 // TestReusedStoreIsLikeNew checks the content; every determinism re-run
-// checks the behaviour, byte for byte (its first run opens fresh
-// connections, its second takes them from here).
+// checks the behaviour, byte for byte (in `simrun run` the first run opens
+// fresh connections and the re-run takes them from here).
 var idle struct {
 	mu    sync.Mutex
 	conns []statements
