@@ -126,6 +126,13 @@ func TestBadArguments(t *testing.T) {
 	}
 	_, err = w.C("alice/1").Send("nope", []byte("x"))
 	require.ErrorIs(t, err, engine.ErrUnknownGroup)
+	// Asked again, still unknown: a failed read caches nothing.
+	for i := 0; i < 2; i++ {
+		_, err = w.C("alice/1").BeginSync("nope", 0)
+		require.ErrorIs(t, err, engine.ErrUnknownGroup, "attempt %d", i+1)
+		_, err = w.C("alice/1").PublishNext("nope")
+		require.ErrorIs(t, err, engine.ErrUnknownGroup, "attempt %d", i+1)
+	}
 }
 
 type zeroReader struct{}
