@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"strings"
 )
@@ -59,7 +60,16 @@ type Envelope struct {
 
 // Encode returns the canonical encoding.
 func (e *Envelope) Encode() []byte {
-	w := &writer{}
+	size := 16*binary.MaxVarintLen64 + len(e.GroupID) + len(e.Sender) + len(e.MessageID) + len(e.Creator) + len(e.MLS)
+	for _, p := range e.Proposals {
+		size += binary.MaxVarintLen64 + len(p)
+	}
+	for _, list := range [][]string{e.Added, e.Removed} {
+		for _, s := range list {
+			size += binary.MaxVarintLen64 + len(s)
+		}
+	}
+	w := &writer{buf: make([]byte, 0, size)}
 	w.uint(Version)
 	w.uint(uint64(e.Kind))
 	w.string(e.GroupID)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 )
 
@@ -16,7 +17,9 @@ type Welcome struct {
 
 // Encode returns the canonical encoding.
 func (w *Welcome) Encode() []byte {
-	wr := &writer{}
+	// Sized up front: a welcome carries the group's whole state, and
+	// growing the buffer by doubling copied it several times.
+	wr := &writer{buf: make([]byte, 0, 5*binary.MaxVarintLen64+len(w.GroupID)+len(w.Adder)+len(w.MLS))}
 	wr.uint(Version)
 	wr.string(w.GroupID)
 	wr.uint(w.Epoch)
