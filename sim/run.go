@@ -26,6 +26,7 @@ type Result struct {
 	Intents        IntentCounts
 	Violations     []Violation
 	Events         map[string]int
+	FaultSites     map[string]int // faults fired, by "site fault" (FaultSiteKey); not in the trace
 	Withheld       []checker.Withheld
 	Withholders    []string
 	Trace          []string
@@ -135,6 +136,7 @@ func (w *World) Result() *Result {
 	for k, v := range w.events {
 		res.Events[k] = v
 	}
+	res.FaultSites = w.faultSites.clone()
 	res.TraceSHA256 = w.TraceSHA256()
 	res.Trace = w.Trace()
 	res.Script = append([]ScriptStep(nil), w.script...)

@@ -85,6 +85,7 @@ type World struct {
 	wonGen     map[string]int // "inst group seq" -> the client's crash count when its commit won
 	panics     []checker.Violation
 	meter      *mlsadapter.Meter
+	faultSites faultCounts // faults fired, by engine call site (not in the trace)
 }
 
 // logicalClock is the clients' local clock: it moves one millisecond per
@@ -201,6 +202,7 @@ func (w *World) createInstallation(id string) error {
 func (w *World) open(c *client) error {
 	old := c.fuse
 	c.fuse = &fuse{
+		sites:  &w.faultSites,
 		onBusy: func() { w.count("store_transient"); w.stepEvents = append(w.stepEvents, "store_transient") },
 		onWithhold: func(topic string) {
 			w.count("welcome_withheld")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/memnet"
 )
 
 // crashSignal is the panic value of a simulated crash. Only the simulator
@@ -31,22 +32,35 @@ type fuse struct {
 	onCrash    func(point string)
 	withhold   bool // drop welcome publishes (a Byzantine member)
 	onWithhold func(topic string)
+	// sites counts where faults fired, by engine call site (the world's
+	// counts, shared by every fuse its clients have had; nil: not counted).
+	sites *faultCounts
 }
 
-// boundary is called before and after every transaction and network call.
-func (f *fuse) boundary(point string) {
+// boundary is called before and after every transaction and network call;
+// op is the call: "tx" or the Transport method.
+func (f *fuse) boundary(point, op string) {
 	if !f.armed || !strings.HasSuffix(point, "_"+f.kind) {
 		return
 	}
 	if f.passed == f.at {
 		f.armed = false
 		f.dead = true
+		f.fired(op, strings.TrimSuffix(point, "_"+f.kind))
 		if f.onCrash != nil {
 			f.onCrash(point)
 		}
 		panic(crashSignal{point: point})
 	}
 	f.passed++
+}
+
+// fired counts a fault that fired at the engine call site now on the stack.
+// Only a fault firing pays for the stack walk.
+func (f *fuse) fired(op, fault string) {
+	if f.sites != nil {
+		f.sites.add(callSite(op), fault)
+	}
 }
 
 // crashStore wraps a client's store with crash points and transient errors.
@@ -59,7 +73,7 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 	if s.f.dead {
 		return ErrCrashed
 	}
-	s.f.boundary("crash_before_tx")
+	s.f.boundary("crash_before_tx", opTx)
 	busy := s.f.busy > 0
 	if busy {
 		s.f.busy--
@@ -75,13 +89,16 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 		}
 		return nil
 	})
-	if busy && errors.Is(err, ErrStoreBusy) && s.f.onBusy != nil {
-		s.f.onBusy()
+	if busy && errors.Is(err, ErrStoreBusy) {
+		s.f.fired(opTx, FaultBusy)
+		if s.f.onBusy != nil {
+			s.f.onBusy()
+		}
 	}
 	if err != nil {
 		return err
 	}
-	s.f.boundary("crash_after_tx")
+	s.f.boundary("crash_after_tx", opTx)
 	return nil
 }
 
@@ -99,31 +116,36 @@ type crashTransport struct {
 	f     *fuse
 }
 
-func (t *crashTransport) around(call func() error) error {
+// around runs one Transport call (op is its method name) between its two
+// crash boundaries, and counts a network error the server returned.
+func (t *crashTransport) around(op string, call func() error) error {
 	if t.f.dead {
 		return ErrCrashed
 	}
-	t.f.boundary("crash_before_send")
+	t.f.boundary("crash_before_send", op)
 	err := call()
-	t.f.boundary("crash_after_send")
+	if errors.Is(err, memnet.ErrNetwork) {
+		t.f.fired(op, FaultNetError)
+	}
+	t.f.boundary("crash_after_send", op)
 	return err
 }
 
 func (t *crashTransport) Publish(topic string, payload []byte) error {
 	if t.f.withhold && len(topic) > 8 && topic[:8] == "welcome/" {
-		return t.around(func() error {
+		return t.around("Publish", func() error {
 			if t.f.onWithhold != nil {
 				t.f.onWithhold(topic)
 			}
 			return nil // claims it was sent
 		})
 	}
-	return t.around(func() error { return t.inner.Publish(topic, payload) })
+	return t.around("Publish", func() error { return t.inner.Publish(topic, payload) })
 }
 
 func (t *crashTransport) Query(topic string, afterSeq uint64, limit int) (engine.Page, error) {
 	var p engine.Page
-	err := t.around(func() error {
+	err := t.around("Query", func() error {
 		var err error
 		p, err = t.inner.Query(topic, afterSeq, limit)
 		return err
@@ -132,12 +154,12 @@ func (t *crashTransport) Query(topic string, afterSeq uint64, limit int) (engine
 }
 
 func (t *crashTransport) UploadKeyPackages(account, installation string, kps [][]byte) error {
-	return t.around(func() error { return t.inner.UploadKeyPackages(account, installation, kps) })
+	return t.around("UploadKeyPackages", func() error { return t.inner.UploadKeyPackages(account, installation, kps) })
 }
 
 func (t *crashTransport) KeyPackageCount(installation string) (int, error) {
 	var n int
-	err := t.around(func() error {
+	err := t.around("KeyPackageCount", func() error {
 		var err error
 		n, err = t.inner.KeyPackageCount(installation)
 		return err
@@ -147,7 +169,7 @@ func (t *crashTransport) KeyPackageCount(installation string) (int, error) {
 
 func (t *crashTransport) Installations(account string) ([]string, error) {
 	var out []string
-	err := t.around(func() error {
+	err := t.around("Installations", func() error {
 		var err error
 		out, err = t.inner.Installations(account)
 		return err
@@ -157,7 +179,7 @@ func (t *crashTransport) Installations(account string) ([]string, error) {
 
 func (t *crashTransport) FetchKeyPackage(installation string) ([]byte, error) {
 	var kp []byte
-	err := t.around(func() error {
+	err := t.around("FetchKeyPackage", func() error {
 		var err error
 		kp, err = t.inner.FetchKeyPackage(installation)
 		return err

@@ -1,0 +1,171 @@
+package sim_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/sim"
+)
+
+// transportMethods are the engine.Transport methods: a call of one through
+// c.cfg.Transport is a fault site.
+var transportMethods = map[string]bool{"Publish": true, "Query": true, "UploadKeyPackages": true,
+	"KeyPackageCount": true, "Installations": true, "FetchKeyPackage": true}
+
+// engineFaultSites reads the engine's source (non-test files) and returns
+// every fault site in it: a store transaction (`….Store.Update(` outside
+// the helper (*Client).update, or `c.update(`) or a Transport call
+// (`c.cfg.Transport.M(`), named by the function declaring it, as
+// sim.FaultSites names them.
+func engineFaultSites(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../engine/*.go")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	fset := token.NewFileSet()
+	set := map[string]bool{}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			helper := fn.Name.Name == "update" && fn.Recv != nil
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				recv := exprString(sel.X)
+				switch {
+				case sel.Sel.Name == "Update" && strings.HasSuffix(recv, ".Store") && !helper,
+					sel.Sel.Name == "update" && !strings.Contains(recv, "."):
+					set[fn.Name.Name+"/tx"] = true
+				case transportMethods[sel.Sel.Name] && strings.HasSuffix(recv, ".cfg.Transport"):
+					set[fn.Name.Name+"/"+sel.Sel.Name] = true
+				}
+				return true
+			})
+		}
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// exprString renders a selector chain ("c.cfg.Store"); anything else is
+// rendered as "?".
+func exprString(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.SelectorExpr:
+		return exprString(x.X) + "." + x.Sel.Name
+	}
+	return "?"
+}
+
+// The static list of fault sites is the set of call sites in the engine's
+// source, sorted: when the engine gains, loses or moves a transaction or a
+// network call, this fails until the list (and its reachability notes)
+// follows.
+func TestFaultSitesMatchEngineSource(t *testing.T) {
+	var ids []string
+	for _, s := range sim.FaultSites {
+		ids = append(ids, s.ID)
+	}
+	require.True(t, slices.IsSorted(ids), "sim.FaultSites must be sorted by ID")
+	require.Equal(t, engineFaultSites(t), ids, "sim.FaultSites differs from the engine's call sites")
+	for _, s := range sim.FaultSites {
+		for _, f := range s.Faults() {
+			require.Contains(t, []string{sim.FaultCrashBefore, sim.FaultCrashAfter, sim.FaultBusy, sim.FaultNetError}, f)
+		}
+	}
+}
+
+func TestUnreachedFaultSites(t *testing.T) {
+	all := sim.FaultSitePairs()
+	require.Contains(t, all, "processEnvelope/tx busy")
+	require.Contains(t, all, "send/Publish net_error")
+	require.NotContains(t, all, "send/Publish busy", "busy applies to transactions only")
+	require.NotContains(t, all, "processEnvelope/tx net_error", "network errors apply to Transport calls only")
+	require.NotContains(t, all, "loadIdentity/tx crash_before", "unreachable sites are not required")
+	require.Equal(t, all, sim.UnreachedFaultSites(nil))
+	counts := map[string]int{}
+	for _, k := range all[1:] {
+		counts[k] = 1
+	}
+	counts["loadIdentity/tx busy"] = 3 // an unreachable site that fired is counted, not required
+	require.Equal(t, []string{all[0]}, sim.UnreachedFaultSites(counts))
+	counts[all[0]] = 2
+	require.Empty(t, sim.UnreachedFaultSites(counts))
+}
+
+// Faults forced at known engine calls are counted at those sites, and
+// nowhere else.
+func TestFaultSitesScripted(t *testing.T) {
+	w, err := sim.NewWorld(scenario(t, "default").Params, 1)
+	require.NoError(t, err)
+	defer w.Close()
+	for _, c := range []sim.Cmd{
+		sim.NewCmd("installation", "alice/1"),
+		sim.NewCmd("installation", "bob/1"),
+		sim.NewCmd("create-group", "alice/1", "g0"),
+		sim.NewCmd("store-busy", "alice/1"),
+		sim.NewCmd("add", "alice/1", "g0", "bob"), // newIntent/tx busy
+		sim.NewCmd("add", "alice/1", "g0", "bob"),
+		sim.NewCmd("fault", "publish-lost", "alice/1"),
+		sim.NewCmd("publish", "alice/1", "g0"), // send/Publish net_error
+		sim.NewCmd("partition", "bob/1"),
+		sim.NewCmd("key-packages", "bob/1"), // EnsureKeyPackages/KeyPackageCount net_error
+		sim.NewCmd("unpartition", "bob/1"),
+		sim.NewCmd("arm-crash", "alice/1").With("kind", "send").With("at", 0),
+		sim.NewCmd("sync", "alice/1", "g0"), // BeginSync/Query crash_before
+		sim.NewCmd("restart", "alice/1"),
+		sim.NewCmd("arm-crash", "alice/1").With("kind", "tx").With("at", 0),
+		sim.NewCmd("send", "alice/1", "g0", "m1"), // newIntent/tx crash_before
+		sim.NewCmd("restart", "alice/1"),
+		sim.NewCmd("arm-crash", "alice/1").With("kind", "tx").With("at", 0),
+		sim.NewCmd("consent", "alice/1", "g0", "allowed"), // SetConsent/tx crash_before
+		sim.NewCmd("restart", "alice/1"),
+		sim.NewCmd("arm-crash", "alice/1").With("kind", "tx").With("at", 1),
+		sim.NewCmd("send", "alice/1", "g0", "m2"), // newIntent/tx crash_after
+		sim.NewCmd("restart", "alice/1"),
+		sim.NewCmd("arm-crash", "alice/1").With("kind", "send").With("at", 1),
+		sim.NewCmd("sync", "alice/1", "g0"), // BeginSync/Query crash_after (the lost commit left the topic empty)
+	} {
+		out, err := w.Do(c)
+		require.NoError(t, err, c.String())
+		t.Logf("%s -> %s", c, out)
+	}
+	require.Equal(t, map[string]int{
+		"newIntent/tx busy":                           1,
+		"send/Publish net_error":                      1,
+		"EnsureKeyPackages/KeyPackageCount net_error": 1,
+		"BeginSync/Query crash_before":                1,
+		"newIntent/tx crash_before":                   1,
+		"SetConsent/tx crash_before":                  1,
+		"newIntent/tx crash_after":                    1,
+		"BeginSync/Query crash_after":                 1,
+	}, w.Result().FaultSites)
+}
