@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/sim"
 )
 
 func TestParseSeeds(t *testing.T) {
@@ -49,4 +51,26 @@ func TestFold(t *testing.T) {
 	require.Equal(t, 2, s.DeterminismChecked)
 	require.Equal(t, map[string]int{"a": 3, "b": 1}, s.Events)
 	require.Equal(t, 35, s.Steps)
+	require.Equal(t, map[string]int{}, s.FaultSites)
+	require.Equal(t, sim.FaultSitePairs(), s.FaultSitesUnreached, "nothing fired: every pair is unreached")
+}
+
+// Fault-site counts are summed, and the unreached pairs are the reachable
+// ones no run counted.
+func TestFoldFaultSites(t *testing.T) {
+	pairs := sim.FaultSitePairs()
+	first := map[string]int{}
+	for _, k := range pairs[2:] {
+		first[k] = 1
+	}
+	runs := []RunSummary{
+		{Seed: 1, FaultSites: first},
+		{Seed: 2, FaultSites: map[string]int{pairs[2]: 4, "loadIdentity/tx busy": 1}},
+		{Seed: 3},
+	}
+	s := Fold("x", runs)
+	require.Equal(t, 5, s.FaultSites[pairs[2]])
+	require.Equal(t, 1, s.FaultSites[pairs[3]])
+	require.Equal(t, 1, s.FaultSites["loadIdentity/tx busy"], "a site marked unreachable is still counted")
+	require.Equal(t, []string{pairs[0], pairs[1]}, s.FaultSitesUnreached)
 }

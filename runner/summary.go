@@ -32,8 +32,11 @@ type RunSummary struct {
 	Withholders    []string           `json:"withholders,omitempty"`
 	Withheld       []checker.Withheld `json:"withheld,omitempty"`
 	Events         map[string]int     `json:"events"`
-	WallMillis     float64            `json:"wall_ms"`
-	MLSMillis      float64            `json:"mls_ms"`
+	// FaultSites counts the faults that fired by engine call site, keyed
+	// "site fault" (sim.FaultSiteKey).
+	FaultSites map[string]int `json:"fault_sites"`
+	WallMillis float64        `json:"wall_ms"`
+	MLSMillis  float64        `json:"mls_ms"`
 	// Trace is the full trace; it is written to files, never to --json.
 	Trace []string `json:"-"`
 	// Script is every command with its output (for --trace-out).
@@ -68,9 +71,14 @@ type SweepSummary struct {
 	FailingSeeds       []uint64       `json:"failing_seeds"`
 	DeterminismChecked int            `json:"determinism_checked"`
 	Events             map[string]int `json:"events"`
-	Steps              int            `json:"steps"`
-	WallMillis         float64        `json:"wall_ms"`
-	MLSMillis          float64        `json:"mls_ms"`
+	// FaultSites sums the runs' fault-site counts; FaultSitesUnreached
+	// lists the applicable (site, fault) pairs of reachable sites that no
+	// run reached (sim.UnreachedFaultSites), in site order.
+	FaultSites          map[string]int `json:"fault_sites"`
+	FaultSitesUnreached []string       `json:"fault_sites_unreached"`
+	Steps               int            `json:"steps"`
+	WallMillis          float64        `json:"wall_ms"`
+	MLSMillis           float64        `json:"mls_ms"`
 	// Runs holds every seed's summary (without traces), in seed order.
 	Runs []RunSummary `json:"runs,omitempty"`
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mlsim/mlsim/scenarios"
+	"github.com/mlsim/mlsim/sim"
 )
 
 // SweepOptions adjust a sweep.
@@ -124,7 +125,8 @@ func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSumma
 // Fold sums per-seed summaries (in seed order) into a sweep summary. Merging
 // shards uses it too, so sharded and unsharded sweeps agree.
 func Fold(scenario string, runs []RunSummary) *SweepSummary {
-	s := &SweepSummary{Scenario: scenario, Seeds: len(runs), Events: map[string]int{}, FailingSeeds: []uint64{}, Runs: runs}
+	s := &SweepSummary{Scenario: scenario, Seeds: len(runs), Events: map[string]int{}, FaultSites: map[string]int{},
+		FailingSeeds: []uint64{}, Runs: runs}
 	for _, r := range runs {
 		if r.Failed() {
 			s.Failed++
@@ -138,9 +140,13 @@ func Fold(scenario string, runs []RunSummary) *SweepSummary {
 		for k, v := range r.Events {
 			s.Events[k] += v
 		}
+		for k, v := range r.FaultSites {
+			s.FaultSites[k] += v
+		}
 		s.Steps += r.Steps
 		s.MLSMillis += r.MLSMillis
 	}
+	s.FaultSitesUnreached = sim.UnreachedFaultSites(s.FaultSites)
 	return s
 }
 
