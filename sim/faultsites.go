@@ -33,6 +33,9 @@ type FaultSite struct {
 	// site with a fault: it is listed, counted if it ever fires, and left
 	// out of the pairs a sweep must reach.
 	Unreachable string
+	// UnreachableFaults does the same for single faults of a reachable
+	// site: fault -> why it cannot fire there.
+	UnreachableFaults map[string]string
 }
 
 // Faults are the faults that apply to the site.
@@ -50,17 +53,19 @@ var FaultSites = []FaultSite{
 	{ID: "BeginSync/Query"},
 	{ID: "CreateGroup/tx", Unreachable: "groups are created only in setup, before the schedule arms any fault"},
 	{ID: "EnsureKeyPackages/KeyPackageCount"},
-	{ID: "EnsureKeyPackages/UploadKeyPackages"},
+	{ID: "EnsureKeyPackages/UploadKeyPackages", UnreachableFaults: map[string]string{
+		FaultNetError: "a partition, the only network error of this call, fails KeyPackageCount first in the same engine call"}},
 	{ID: "EnsureKeyPackages/tx"},
 	{ID: "ProcessWelcomes/Query"},
 	{ID: "SendWelcomes/Publish"},
 	{ID: "SendWelcomes/tx"},
 	{ID: "SetConsent/tx"},
-	{ID: "buildFailed/tx", Unreachable: "runs only when go-mls fails to build a commit the engine planned, which a correct run never does"},
+	{ID: "buildFailed/tx", Unreachable: "runs only when go-mls fails to build a commit the engine planned: no simulated fault causes that (none in 2,000 seeds)"},
 	{ID: "finish/tx"},
 	{ID: "loadIdentity/tx", Unreachable: "runs only inside engine.Open on a new store, whose fuse was just made: nothing is armed yet"},
 	{ID: "newIntent/tx"},
-	{ID: "planCommit/FetchKeyPackage"},
+	{ID: "planCommit/FetchKeyPackage", UnreachableFaults: map[string]string{
+		FaultNetError: "a partition, the only network error of this call, fails Installations first in the same engine call"}},
 	{ID: "planCommit/Installations"},
 	{ID: "processEnvelope/tx"},
 	{ID: "processWelcome/tx"},
@@ -73,8 +78,9 @@ var FaultSites = []FaultSite{
 // FaultSiteKey is the key a (site, fault) pair is counted under.
 func FaultSiteKey(site, fault string) string { return site + " " + fault }
 
-// FaultSitePairs lists the keys of every applicable (site, fault) pair of
-// the sites a run can reach, in site order.
+// FaultSitePairs lists the keys of every applicable (site, fault) pair a
+// run can reach (neither the site nor the fault marked unreachable), in
+// site order.
 func FaultSitePairs() []string {
 	var out []string
 	for _, s := range FaultSites {
@@ -82,7 +88,9 @@ func FaultSitePairs() []string {
 			continue
 		}
 		for _, f := range s.Faults() {
-			out = append(out, FaultSiteKey(s.ID, f))
+			if s.UnreachableFaults[f] == "" {
+				out = append(out, FaultSiteKey(s.ID, f))
+			}
 		}
 	}
 	return out

@@ -100,6 +100,10 @@ func TestFaultSitesMatchEngineSource(t *testing.T) {
 		for _, f := range s.Faults() {
 			require.Contains(t, []string{sim.FaultCrashBefore, sim.FaultCrashAfter, sim.FaultBusy, sim.FaultNetError}, f)
 		}
+		for f, why := range s.UnreachableFaults {
+			require.Contains(t, s.Faults(), f, "%s: %s does not apply to the site", s.ID, f)
+			require.NotEmpty(t, why, "%s %s: say why it is unreachable", s.ID, f)
+		}
 	}
 }
 
@@ -110,6 +114,8 @@ func TestUnreachedFaultSites(t *testing.T) {
 	require.NotContains(t, all, "send/Publish busy", "busy applies to transactions only")
 	require.NotContains(t, all, "processEnvelope/tx net_error", "network errors apply to Transport calls only")
 	require.NotContains(t, all, "loadIdentity/tx crash_before", "unreachable sites are not required")
+	require.NotContains(t, all, "planCommit/FetchKeyPackage net_error", "unreachable faults are not required")
+	require.Contains(t, all, "planCommit/FetchKeyPackage crash_before")
 	require.Equal(t, all, sim.UnreachedFaultSites(nil))
 	counts := map[string]int{}
 	for _, k := range all[1:] {
