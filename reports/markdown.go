@@ -34,6 +34,8 @@ func runMarkdown(r *RunReport) string {
 	for _, e := range sortedEvents(r.Events, 0) {
 		fmt.Fprintf(&b, "| %s | %d |\n", e.Name, e.Count)
 	}
+	b.WriteString("\n")
+	faultSitesMarkdown(&b, buildFaultSiteTable(r.FaultSites))
 	return b.String()
 }
 
@@ -64,6 +66,8 @@ func sweepMarkdown(r *SweepReport) string {
 	for _, e := range sortedEvents(r.Events, 0) {
 		fmt.Fprintf(&b, "| %s | %d |\n", e.Name, e.Count)
 	}
+	b.WriteString("\n")
+	faultSitesMarkdown(&b, buildFaultSiteTable(r.FaultSites))
 	return b.String()
 }
 

@@ -33,6 +33,7 @@ type runView struct {
 	Violations   []violationView
 	Groups       []groupView
 	Events       []eventCount
+	FaultSites   faultSiteTable
 }
 
 type violationView struct {
@@ -86,7 +87,7 @@ func verdict(failed bool) (string, string) {
 }
 
 func renderRun(dir string, r *RunReport) error {
-	v := runView{R: r, Events: sortedEvents(r.Events, 0)}
+	v := runView{R: r, Events: sortedEvents(r.Events, 0), FaultSites: buildFaultSiteTable(r.FaultSites)}
 	v.Verdict, v.VerdictClass = verdict(r.Failed())
 	for i, x := range r.Violations {
 		v.Violations = append(v.Violations, violationView{ID: fmt.Sprintf("violation-%d", i+1), Property: x.Property,
@@ -148,6 +149,7 @@ type sweepView struct {
 	WallSeconds  float64
 	Failing      []failingSeed
 	Events       []eventCount
+	FaultSites   faultSiteTable
 	Rows         []seedRow
 }
 
@@ -166,7 +168,7 @@ type seedRow struct {
 }
 
 func renderSweep(dir string, r *SweepReport) error {
-	v := sweepView{R: r, WallSeconds: r.WallMillis / 1000, Events: sortedEvents(r.Events, 400)}
+	v := sweepView{R: r, WallSeconds: r.WallMillis / 1000, Events: sortedEvents(r.Events, 400), FaultSites: buildFaultSiteTable(r.FaultSites)}
 	v.Verdict, v.VerdictClass = verdict(r.Failed > 0)
 	for _, run := range r.Runs {
 		total := 0

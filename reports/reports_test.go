@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/sim"
 )
 
 func TestTimelineFromTrace(t *testing.T) {
@@ -76,4 +77,45 @@ func TestLongRunStaysSmall(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(before), string(after))
 	require.Error(t, Render(t.TempDir()), "no summary.json")
+}
+
+// The fault-site table lists every site of sim.FaultSites with its counts,
+// highlights the pairs a sweep never reached, marks those that do not
+// apply, and gives a counted site missing from the list a row of its own.
+func TestFaultSiteTable(t *testing.T) {
+	counts := map[string]int{}
+	for _, k := range sim.FaultSitePairs() {
+		counts[k] = 2
+	}
+	delete(counts, "processEnvelope/tx busy")
+	counts["send/Publish net_error"] = 7
+	counts["mystery/tx crash_after"] = 1
+	s := runner.Fold("synthetic", []runner.RunSummary{{Seed: 1, FaultSites: counts, Events: map[string]int{}}})
+	require.Equal(t, []string{"processEnvelope/tx busy"}, s.FaultSitesUnreached)
+	dir := t.TempDir()
+	require.NoError(t, WriteSweep(dir, &SweepReport{SweepSummary: *s}))
+
+	md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+	require.NoError(t, err)
+	pairs := len(sim.FaultSitePairs())
+	require.Contains(t, string(md), fmt.Sprintf("%d of %d (site, fault) pairs reached. Never reached (**bold**): processEnvelope/tx busy.", pairs-1, pairs))
+	require.Contains(t, string(md), "| processEnvelope/tx | 2 | 2 | **0** | · |  |")
+	require.Contains(t, string(md), "| send/Publish | 2 | 2 | · | 7 |  |")
+	require.Contains(t, string(md), "| loadIdentity/tx | 0 | 0 | 0 | · | not required: ")
+	require.Contains(t, string(md), "| mystery/tx | 0 | 1 | 0 | 0 | not in sim.FaultSites |")
+	require.Contains(t, string(md), "| planCommit/FetchKeyPackage | 2 | 2 | · | 0 | net_error not required: ")
+
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(page), `<span id="fault-sites-unreached">processEnvelope/tx busy</span>`)
+	require.Contains(t, string(page), `<tr><td class="site">processEnvelope/tx</td><td>2</td><td>2</td><td class="unreached">0</td><td class="na">·</td>`)
+	require.Contains(t, string(page), `<tr><td class="site">send/Publish</td><td>2</td><td>2</td><td class="na">·</td><td>7</td>`)
+
+	// A run's report has the table too.
+	run := &runner.RunSummary{Scenario: "synthetic", Seed: 1, FaultSites: map[string]int{"send/Publish net_error": 1}}
+	rdir := t.TempDir()
+	require.NoError(t, WriteRun(rdir, NewRunReport(run)))
+	md, err = os.ReadFile(filepath.Join(rdir, "summary.md"))
+	require.NoError(t, err)
+	require.Contains(t, string(md), "| send/Publish | **0** | **0** | · | 1 |  |")
 }

@@ -195,6 +195,13 @@ func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
 		}
 	}
 	require.Equal(t, want, got)
+	require.NotEmpty(t, got.FaultSites, "fault-site counts are merged too")
+	human := simrun(t, nil, append(append([]string{"merge"}, dirs...), "--out", t.TempDir())...)
+	require.Equal(t, 0, human.code, human.stderr)
+	require.Contains(t, human.stdout, "(site, fault) pairs reached")
+	if len(got.FaultSitesUnreached) > 0 {
+		require.Contains(t, human.stdout, "never reached: "+strings.Join(got.FaultSitesUnreached, ", "))
+	}
 
 	bad := simrun(t, nil, "merge", dirs[0], dirs[0], "--out", t.TempDir())
 	require.Equal(t, 2, bad.code, "overlapping shards are refused")

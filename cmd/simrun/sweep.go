@@ -15,6 +15,7 @@ import (
 	"github.com/mlsim/mlsim/reports"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
+	"github.com/mlsim/mlsim/sim"
 )
 
 func newSweepCommand() *cobra.Command {
@@ -145,6 +146,11 @@ func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
 		fmt.Fprintf(w, "replay one with: simrun run --scenario %s --seed N\n", s.Scenario)
 	}
 	fmt.Fprintf(w, "events: %s\n", formatEvents(s.Events))
+	pairs := len(sim.FaultSitePairs())
+	fmt.Fprintf(w, "fault sites: %d of %d (site, fault) pairs reached\n", pairs-len(s.FaultSitesUnreached), pairs)
+	if len(s.FaultSitesUnreached) > 0 {
+		fmt.Fprintf(w, "never reached: %s\n", strings.Join(s.FaultSitesUnreached, ", "))
+	}
 	minutes := s.WallMillis / 60000
 	fmt.Fprintf(w, "wall %.1f s: %.0f seeds/min, %.0f steps/s\n", s.WallMillis/1000, float64(s.Seeds)/minutes, float64(s.Steps)/(s.WallMillis/1000))
 }
