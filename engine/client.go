@@ -57,11 +57,11 @@ type Client struct {
 	account string
 	ident   Identity
 
-	states map[string]GroupState // group -> decoded current state
-	past   map[pastKey]GroupState
-	staged map[int64]GroupState // intent id -> decoded staged commit
-	resend map[int64]bool       // PUBLISHED intents whose delivery is unknown -> ready to re-send
-	rows   rowCache
+	states     map[string]GroupState // group -> decoded current state
+	past       map[pastKey]GroupState
+	staged     map[int64]GroupState // intent id -> decoded staged commit
+	deliveries deliveries           // PUBLISHED attempts of unknown delivery (rule 6); survives failed transactions
+	rows       rowCache
 }
 
 type pastKey struct {
@@ -103,7 +103,7 @@ func Open(cfg Config) (*Client, error) {
 	err := c.cfg.Store.View(func(tx Tx) error {
 		ids, err := publishedIntentIDs(tx, "")
 		for _, id := range ids {
-			c.resend[id] = false
+			c.deliveries.restarted(id)
 		}
 		return err
 	})
@@ -127,8 +127,8 @@ func (c *Client) dropCaches() {
 	c.past = map[pastKey]GroupState{}
 	c.staged = map[int64]GroupState{}
 	c.rows = rowCache{groups: map[string]groupRow{}, cursors: map[string]uint64{}}
-	if c.resend == nil {
-		c.resend = map[int64]bool{}
+	if c.deliveries.unknown == nil {
+		c.deliveries = newDeliveries()
 	}
 }
 

@@ -28,6 +28,7 @@ const (
 	EvIntentFailed          EventKind = "intent_failed"
 	EvGroupBroken           EventKind = "group_broken"
 	EvWidthCapped           EventKind = "width_capped"
+	EvInstallationSkipped   EventKind = "installation_skipped"
 )
 
 // Event is one thing that happened, in a deterministic text form.

@@ -24,6 +24,9 @@ const (
 type PublishResult struct {
 	Action PublishAction
 	Intent int64
+	// Skipped names the installations an add left out for want of a key
+	// package (SPEC §6): recorded with the attempt or the NOOP.
+	Skipped []string
 }
 
 // PublishNext publishes the group's next intent: first a PUBLISHED attempt
@@ -57,7 +60,7 @@ func (c *Client) PublishNext(groupID string) (PublishResult, error) {
 		}
 	}
 	for _, in := range pending {
-		if in.State == intent.Published && c.resend[in.ID] {
+		if in.State == intent.Published && c.deliveries.mayResend(in.ID) {
 			return c.resendSame(in)
 		}
 	}
@@ -69,7 +72,7 @@ func (c *Client) PublishNext(groupID string) (PublishResult, error) {
 			return PublishResult{Action: PublishedWaiting, Intent: in.ID}, nil
 		}
 		if in.Invalid >= c.cfg.InvalidBudget {
-			return c.finish(in, intent.Failed, intent.ReasonInvalid)
+			return c.finish(in, intent.Failed, intent.ReasonInvalid, g.Epoch, nil)
 		}
 		if in.Kind == intent.SendMessage {
 			return c.publishMessage(g, in)
@@ -82,21 +85,25 @@ func (c *Client) PublishNext(groupID string) (PublishResult, error) {
 func (c *Client) resendSame(in intent.Intent) (PublishResult, error) {
 	res := PublishResult{Action: PublishedResent, Intent: in.ID}
 	if err := c.cfg.Transport.Publish(wire.GroupTopic(in.GroupID), in.Payload); err != nil {
-		c.resend[in.ID] = false
+		c.deliveries.failed(in.ID)
 		return res, fmt.Errorf("re-send intent %d: %w", in.ID, err)
 	}
-	delete(c.resend, in.ID)
+	c.deliveries.sent(in.ID)
 	if c.cfg.Observer != nil {
 		c.cfg.Observer(Event{Installation: c.self, Kind: EvResentSameBytes, Group: in.GroupID, Intent: in.ID, Detail: fmt.Sprintf("attempt=%d", in.Attempts)})
 	}
 	return res, nil
 }
 
-// finish ends a TO_SEND intent without publishing.
-func (c *Client) finish(in intent.Intent, to intent.State, reason intent.Reason) (PublishResult, error) {
+// finish ends a TO_SEND intent without publishing; skipped are the
+// installations an add judged at epoch left out for want of a key package.
+func (c *Client) finish(in intent.Intent, to intent.State, reason intent.Reason, epoch uint64, skipped []string) (PublishResult, error) {
 	err := c.update(func(tx Tx, ev *events) error {
 		cur, err := loadIntent(tx, in.ID)
 		if err != nil {
+			return err
+		}
+		if err := recordSkipped(tx, ev, cur, epoch, skipped); err != nil {
 			return err
 		}
 		if err := moveIntent(tx, cur, to, reason); err != nil {
@@ -116,9 +123,9 @@ func (c *Client) finish(in intent.Intent, to intent.State, reason intent.Reason)
 		return PublishResult{Action: PublishedNone, Intent: in.ID}, fmt.Errorf("finish intent %d: %w", in.ID, err)
 	}
 	if reason == intent.ReasonNoop {
-		return PublishResult{Action: PublishedNoop, Intent: in.ID}, nil
+		return PublishResult{Action: PublishedNoop, Intent: in.ID, Skipped: skipped}, nil
 	}
-	return PublishResult{Action: PublishedFailed, Intent: in.ID}, nil
+	return PublishResult{Action: PublishedFailed, Intent: in.ID, Skipped: skipped}, nil
 }
 
 // buildFailed counts a permanent build failure against the budget (rule 8).
@@ -140,9 +147,9 @@ func (c *Client) send(in intent.Intent, payload []byte, ev *events) (PublishResu
 		}
 	}
 	if err := c.cfg.Transport.Publish(wire.GroupTopic(in.GroupID), payload); err != nil {
-		c.resend[in.ID] = false
+		c.deliveries.failed(in.ID)
 		return res, fmt.Errorf("send intent %d: %w", in.ID, err)
 	}
-	delete(c.resend, in.ID)
+	c.deliveries.sent(in.ID)
 	return res, nil
 }

@@ -112,10 +112,10 @@ func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, err
 		return none, fmt.Errorf("publish intent %d: %w", in.ID, err)
 	}
 	if nothing {
-		return c.finish(in, intent.Committed, intent.ReasonNoop)
+		return c.finish(in, intent.Committed, intent.ReasonNoop, g.Epoch, plan.skipped)
 	}
 	if widthAfter(st, len(plan.addIDs)) > c.cfg.WidthCap {
-		return c.finish(in, intent.Failed, intent.ReasonGroupCap)
+		return c.finish(in, intent.Failed, intent.ReasonGroupCap, g.Epoch, plan.skipped)
 	}
 	// Building changes nothing (rule 3): the adapter commits on a copy.
 	built, err := st.Commit(plan.addKPs, plan.removes)
@@ -146,6 +146,9 @@ func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, err
 		if now.Epoch != g.Epoch || cur.State != intent.ToSend {
 			return fmt.Errorf("group moved while building intent %d", in.ID)
 		}
+		if err := recordSkipped(tx, &ev, cur, g.Epoch, plan.skipped); err != nil {
+			return err
+		}
 		if err := markPublished(tx, cur, g.Epoch, 0, payload, hash[:], staged); err != nil {
 			return err
 		}
@@ -165,5 +168,7 @@ func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, err
 		return none, fmt.Errorf("publish intent %d: %w", in.ID, err)
 	}
 	c.staged[in.ID] = built.Next
-	return c.send(in, payload, &ev)
+	res, err := c.send(in, payload, &ev)
+	res.Skipped = plan.skipped
+	return res, err
 }

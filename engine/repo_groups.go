@@ -257,3 +257,15 @@ func readMessageFacts(tx Tx, group string, e *wire.Envelope) (messageFacts, erro
 	f.member, f.since = since.Valid, uint64(since.Int64)
 	return f, nil
 }
+
+// Members lists the group's current members as this client holds them,
+// sorted.
+func (c *Client) Members(groupID string) ([]string, error) {
+	var out []string
+	err := c.cfg.Store.View(func(tx Tx) error {
+		var err error
+		out, err = memberList(tx, groupID)
+		return err
+	})
+	return out, err
+}

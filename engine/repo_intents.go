@@ -81,7 +81,7 @@ func moveIntent(tx Tx, in intent.Intent, to intent.State, reason intent.Reason) 
 	if err != nil {
 		return err
 	}
-	if err := logTransition(tx, in, to, reason); err != nil {
+	if err := logTransition(tx, in, to, reason, nil); err != nil {
 		return err
 	}
 	if to != intent.Committed || reason == intent.ReasonNoop {
@@ -106,14 +106,31 @@ func markPublished(tx Tx, in intent.Intent, epoch, counter uint64, payload, hash
 	if err != nil {
 		return err
 	}
-	return logTransition(tx, in, intent.Published, intent.ReasonNone)
+	return logTransition(tx, in, intent.Published, intent.ReasonNone, hash)
 }
 
-// logTransition appends to the audit log of intent state changes.
-func logTransition(tx Tx, in intent.Intent, to intent.State, reason intent.Reason) error {
-	_, err := tx.Exec(`INSERT INTO intent_transitions(intent_id, group_id, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)`,
-		in.ID, in.GroupID, in.State, to, string(reason))
+// logTransition appends to the audit log of intent state changes, with the
+// group's epoch as this transaction holds it (an add or remove that ends
+// NOOP was judged at that epoch) and, on a move to PUBLISHED, the new
+// attempt's hash: what a checker reading the store needs (S9, S10).
+func logTransition(tx Tx, in intent.Intent, to intent.State, reason intent.Reason, hash []byte) error {
+	_, err := tx.Exec(`INSERT INTO intent_transitions(intent_id, group_id, from_state, to_state, reason, epoch, hash)
+		VALUES (?, ?, ?, ?, ?, (SELECT epoch FROM groups WHERE id = ?), ?)`,
+		in.ID, in.GroupID, in.State, to, string(reason), in.GroupID, hash)
 	return err
+}
+
+// recordSkipped stores the installations an add skipped for want of a
+// usable key package (SPEC §6), for the attempt being judged.
+func recordSkipped(tx Tx, ev *events, in intent.Intent, epoch uint64, skipped []string) error {
+	for _, id := range skipped {
+		if _, err := tx.Exec(`INSERT INTO intent_skipped(intent_id, attempt, installation_id, epoch) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, in.ID, in.Attempts+1, id, epoch); err != nil {
+			return err
+		}
+		ev.add(EvInstallationSkipped, in.GroupID, 0, in.ID, "%s epoch=%d", id, epoch)
+	}
+	return nil
 }
 
 // attemptOf finds which intent attempt a payload hash belongs to.

@@ -16,6 +16,7 @@ type SyncBatch struct {
 	envs  []TopicEnvelope
 	head  uint64
 	next  int
+	began uint64 // the client's delivery tick when the batch began (rule 6)
 }
 
 // BeginSync fetches the page after the group's cursor (limit <= 0 means the
@@ -24,7 +25,7 @@ func (c *Client) BeginSync(groupID string, limit int) (*SyncBatch, error) {
 	if limit <= 0 {
 		limit = c.cfg.PageSize
 	}
-	b := &SyncBatch{c: c, group: groupID}
+	b := &SyncBatch{c: c, group: groupID, began: c.deliveries.batchBegins()}
 	var g groupRow
 	var cur uint64
 	err := c.cfg.Store.View(func(tx Tx) error {
@@ -77,8 +78,9 @@ func (b *SyncBatch) Step() (done bool, err error) {
 	return false, nil
 }
 
-// finish: once the cursor has reached the head, PUBLISHED attempts of
-// unknown delivery that were not found can be re-sent (rule 6).
+// finish: once the cursor has reached the head this batch read, PUBLISHED
+// attempts whose delivery became unknown before the batch began and that
+// were not found can be re-sent (rule 6); later ones wait for a later batch.
 func (b *SyncBatch) finish() error {
 	c := b.c
 	var cur uint64
@@ -97,11 +99,7 @@ func (b *SyncBatch) finish() error {
 	if cur < b.head {
 		return nil
 	}
-	for _, id := range ids {
-		if _, unknown := c.resend[id]; unknown {
-			c.resend[id] = true
-		}
-	}
+	c.deliveries.reachedHead(b.began, ids)
 	return nil
 }
 

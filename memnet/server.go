@@ -181,3 +181,9 @@ func (s *Server) netErr(who, what string) error {
 func (s *Server) KeyPackages(installation string) [][]byte {
 	return append([][]byte(nil), s.dir[installation]...)
 }
+
+// Installations lists an account's registered installations, in
+// registration order (what the directory answers a client).
+func (s *Server) Installations(account string) []string {
+	return append([]string(nil), s.accounts[account]...)
+}
