@@ -1,11 +1,21 @@
-// Package checker decides whether a simulated run kept the promises of
-// SPEC §8. Its oracle folds the server's topic logs — envelope headers
-// only, never keys — through the acceptance rules of SPEC §5, written here
-// from the spec and independently of the engine's decision code. Safety
-// (S1–S6) is checked after every step against what that step appended to
-// the acting client's audit log; liveness (L1–L5) once at the end against
-// every client's snapshot.
+// Package checker decides whether a run kept the promises of SPEC §8. It
+// is independent of the engine it judges: it imports no engine, store,
+// server or simulator code. It reads
+//   - the server's log and key package directory through its own record
+//     type and interfaces ([Log], [Record], [Directory]);
+//   - each client's store with its own queries against the schema (the
+//     tables are the contract: [Store], [Querier]);
+//   - each client's network calls as the harness around its transport
+//     saw them ([Call]).
+//
+// Its oracle folds the topic logs — envelope headers only, never keys —
+// through the acceptance rules of SPEC §5. Safety (S1–S11) is checked
+// after every step against what each store appended since it was last
+// read; liveness (L1–L5) once at the end against every store read whole.
+// docs/PROPERTIES.md states each property, how it is computed and which
+// fixture proves it.
 //
 // API: [Oracle] ([NewOracle], [Oracle.Fold]), [Checker] ([New],
-// [Checker.Step], [Checker.Final]), [Violation].
+// [Checker.Attach], [Checker.Step], [Checker.Final], [Checker.Copies]),
+// [Violation].
 package checker

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/intent"
 	"github.com/mlsim/mlsim/wire"
 )
 
@@ -19,18 +17,25 @@ type Withheld struct {
 	Withholder   string
 }
 
-// Final checks L1–L5 against every client's snapshot, after the liveness
-// phase. withholders names the installations known to withhold welcomes
-// (a Byzantine scenario); their unwelcomed joiners are exempt and
-// returned.
-func (c *Checker) Final(step int, l Log, snaps []engine.Snapshot, withholders []string) []Withheld {
-	c.Oracle.Fold(l)
-	c.log = l
-	by := map[string]*engine.Snapshot{}
-	for i := range snaps {
-		by[snaps[i].Installation] = &snaps[i]
+// Final checks L1–L5 against every attached client's store, read whole,
+// after the liveness phase. withholders names the installations known to
+// withhold welcomes (a Byzantine scenario); their unwelcomed joiners are
+// exempt and returned.
+func (c *Checker) Final(step int, withholders []string) ([]Withheld, error) {
+	c.Oracle.Fold(c.cfg.Log)
+	states := make([]ClientState, 0, len(c.clients))
+	by := map[string]*ClientState{}
+	for _, v := range c.clients {
+		st, err := readState(v.store, v.id)
+		if err != nil {
+			return nil, err
+		}
+		states = append(states, st)
 	}
-	exempt := c.withheld(l, withholders)
+	for i := range states {
+		by[states[i].Installation] = &states[i]
+	}
+	exempt := c.withheld(withholders)
 	// A withheld membership is exempt in the epochs it spans.
 	isExempt := func(group, inst string, epoch uint64) bool {
 		for _, w := range exempt {
@@ -52,18 +57,18 @@ func (c *Checker) Final(step int, l Log, snaps []engine.Snapshot, withholders []
 		c.completeness(step, g, by, isExempt)
 		c.welcomed(step, g, by, isExempt)
 	}
-	for i := range snaps {
-		c.intentsSettled(step, &snaps[i])
+	for i := range states {
+		c.intentsSettled(step, &states[i])
 	}
 	c.payloadsOwned(step, by)
-	return exempt
+	return exempt, nil
 }
 
 // L4, the other direction: every accepted payload is one of its sender's
 // intents' attempts. A payload no intent owns was sent without a record of
 // it (no write-ahead) or its intent was forgotten; either way the sender
 // cannot know what happened to it.
-func (c *Checker) payloadsOwned(step int, by map[string]*engine.Snapshot) {
+func (c *Checker) payloadsOwned(step int, by map[string]*ClientState) {
 	owned := map[string]map[string]bool{} // installation -> attempt hashes
 	for inst, s := range by {
 		h := map[string]bool{}
@@ -94,11 +99,11 @@ func (c *Checker) payloadsOwned(step int, by map[string]*engine.Snapshot) {
 
 // withheld finds the additions made by a withholder whose joiner's welcome
 // topic never received a welcome for that commit.
-func (c *Checker) withheld(l Log, withholders []string) []Withheld {
+func (c *Checker) withheld(withholders []string) []Withheld {
 	var out []Withheld
 	for _, g := range c.Oracle.Groups() {
 		for _, a := range g.Added {
-			if !slices.Contains(withholders, a.Adder) || welcomeSent(l, g.ID, a) {
+			if !slices.Contains(withholders, a.Adder) || c.welcomeSent(g.ID, a) {
 				continue
 			}
 			out = append(out, Withheld{Group: g.ID, Installation: a.Installation, CommitSeq: a.Seq, Withholder: a.Adder})
@@ -107,8 +112,8 @@ func (c *Checker) withheld(l Log, withholders []string) []Withheld {
 	return out
 }
 
-func welcomeSent(l Log, group string, a Addition) bool {
-	for _, r := range l.Log(wire.WelcomeTopic(a.Installation)) {
+func (c *Checker) welcomeSent(group string, a Addition) bool {
+	for _, r := range c.cfg.Log.Records(wire.WelcomeTopic(a.Installation), 0) {
 		if w, err := wire.DecodeWelcome(r.Payload); err == nil && w.GroupID == group && w.CommitSeq == a.Seq {
 			return true
 		}
@@ -116,21 +121,9 @@ func welcomeSent(l Log, group string, a Addition) bool {
 	return false
 }
 
-func groupIn(s *engine.Snapshot, id string) (engine.GroupSnapshot, bool) {
-	if s == nil {
-		return engine.GroupSnapshot{}, false
-	}
-	for _, g := range s.Groups {
-		if g.ID == id {
-			return g, true
-		}
-	}
-	return engine.GroupSnapshot{}, false
-}
-
 // L1: every current member is at the oracle's epoch with the oracle's
 // member set, healthy, and all hold one authenticator.
-func (c *Checker) convergence(step int, g *Group, by map[string]*engine.Snapshot, isExempt func(string, string, uint64) bool) {
+func (c *Checker) convergence(step int, g *Group, by map[string]*ClientState, isExempt func(string, string, uint64) bool) {
 	want := g.MemberList()
 	auth := map[string][]string{}
 	for _, id := range want {
@@ -140,7 +133,7 @@ func (c *Checker) convergence(step int, g *Group, by map[string]*engine.Snapshot
 		bad := func(format string, args ...any) {
 			c.report(Violation{Property: "L1", Step: step, Group: g.ID, Installations: []string{id}, Message: fmt.Sprintf(format, args...)})
 		}
-		gs, ok := groupIn(by[id], g.ID)
+		gs, ok := by[id].Group(g.ID)
 		switch {
 		case !ok:
 			bad("a member at epoch %d does not hold the group", g.Epoch)
@@ -168,7 +161,7 @@ func (c *Checker) convergence(step int, g *Group, by map[string]*engine.Snapshot
 
 // L3: every accepted message is stored by every installation that was a
 // member throughout from its epoch to its position.
-func (c *Checker) completeness(step int, g *Group, by map[string]*engine.Snapshot, isExempt func(string, string, uint64) bool) {
+func (c *Checker) completeness(step int, g *Group, by map[string]*ClientState, isExempt func(string, string, uint64) bool) {
 	stored := map[string]map[string]uint64{} // installation -> message id -> seq
 	for inst, s := range by {
 		m := map[string]uint64{}
@@ -207,10 +200,10 @@ func (c *Checker) overtaken(g *Group, inst string, epoch uint64) bool {
 			add = a
 		}
 	}
-	if add == nil || c.log == nil {
+	if add == nil {
 		return false
 	}
-	for _, r := range c.log.Log(wire.WelcomeTopic(inst)) {
+	for _, r := range c.cfg.Log.Records(wire.WelcomeTopic(inst), 0) {
 		w, err := wire.DecodeWelcome(r.Payload)
 		if err != nil || w.GroupID != g.ID {
 			continue
@@ -226,12 +219,12 @@ func (c *Checker) overtaken(g *Group, inst string, epoch uint64) bool {
 }
 
 // L5: every installation added by an accepted commit holds the group.
-func (c *Checker) welcomed(step int, g *Group, by map[string]*engine.Snapshot, isExempt func(string, string, uint64) bool) {
+func (c *Checker) welcomed(step int, g *Group, by map[string]*ClientState, isExempt func(string, string, uint64) bool) {
 	for _, a := range g.Added {
 		if isExempt(g.ID, a.Installation, a.Epoch) {
 			continue
 		}
-		if _, ok := groupIn(by[a.Installation], g.ID); !ok {
+		if _, ok := by[a.Installation].Group(g.ID); !ok {
 			c.report(Violation{Property: "L5", Step: step, Group: g.ID, Installations: []string{a.Installation, a.Adder},
 				Message: fmt.Sprintf("added by %s at seq %d but does not hold the group", a.Adder, a.Seq)})
 		}
@@ -239,16 +232,16 @@ func (c *Checker) welcomed(step int, g *Group, by map[string]*engine.Snapshot, i
 }
 
 // L2 and L4 for one client's intents.
-func (c *Checker) intentsSettled(step int, s *engine.Snapshot) {
+func (c *Checker) intentsSettled(step int, s *ClientState) {
 	for _, in := range s.Intents {
 		bad := func(prop, format string, args ...any) {
 			c.report(Violation{Property: prop, Step: step, Group: in.Group, Installations: []string{s.Installation},
 				Message: fmt.Sprintf("intent %d (%s): ", in.ID, in.Kind) + fmt.Sprintf(format, args...)})
 		}
 		switch {
-		case in.State == intent.ToSend || in.State == intent.Published:
+		case in.State == StateToSend || in.State == StatePublished:
 			bad("L2", "still %s after the liveness phase", in.State)
-		case in.State == intent.Failed && !(in.Reason == intent.ReasonGroupCap || in.Reason == intent.ReasonRemoved):
+		case in.State == StateFailed && !(in.Reason == ReasonGroupCap || in.Reason == ReasonRemoved):
 			bad("L2", "FAILED with reason %q", in.Reason)
 		}
 		g := c.Oracle.Group(in.Group)
@@ -258,16 +251,16 @@ func (c *Checker) intentsSettled(step int, s *engine.Snapshot) {
 				accepted++
 			}
 		}
-		if in.Reason == intent.ReasonNoop {
+		if in.Reason == ReasonNoop {
 			if accepted > 0 {
 				bad("L4", "ended NOOP, but one of its payloads was accepted")
 			}
 			continue
 		}
 		switch {
-		case in.State == intent.Committed && accepted == 0:
+		case in.State == StateCommitted && accepted == 0:
 			bad("L4", "COMMITTED, but none of its %d payloads was accepted", len(in.Hashes))
-		case in.State != intent.Committed && accepted > 0:
+		case in.State != StateCommitted && accepted > 0:
 			bad("L4", "%s, but one of its payloads was accepted", in.State)
 		case accepted > 1:
 			bad("L4", "%d of its payloads were accepted", accepted)

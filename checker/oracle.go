@@ -6,16 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/wire"
 )
-
-// Log is what the oracle reads: the server's topics and their records.
-type Log interface {
-	Topics() []string // sorted
-	Log(topic string) []memnet.Record
-	Records() uint64 // records appended to any topic so far
-}
 
 // Oracle is the agreed history of every group, from the topic logs alone.
 type Oracle struct {
@@ -40,7 +32,12 @@ type Group struct {
 	Verdicts []Verdict // one per record folded
 	Accepted map[string]bool
 	Added    []Addition
-	folded   int
+	// Copies lists, per payload hash, the positions of every copy on the
+	// topic, accepted or not (S9 judges the second and later ones).
+	Copies    map[string][]uint64
+	publisher map[string]string // hash -> who published its first copy
+	newCopies []string          // hashes that gained a second or later copy since S9 last looked
+	folded    uint64            // the last sequence id folded
 }
 
 // Commit is an accepted commit.
@@ -107,7 +104,7 @@ func (o *Oracle) Groups() []*Group {
 // Fold reads every group topic's records it has not read yet.
 func (o *Oracle) Fold(l Log) {
 	// Most simulated steps append nothing: skip the walk over every topic.
-	n := l.Records()
+	n := l.Count()
 	if n == o.records {
 		return
 	}
@@ -118,27 +115,33 @@ func (o *Oracle) Fold(l Log) {
 			continue
 		}
 		g := o.groups[id]
-		records := l.Log(topic)
 		if g == nil {
-			if len(records) == 0 {
-				continue
-			}
 			g = &Group{ID: id, Members: map[string]bool{}, spans: map[string][]span{}, byID: map[string]int{},
-				counters: map[senderEpoch]uint64{}, Accepted: map[string]bool{}}
+				counters: map[senderEpoch]uint64{}, Accepted: map[string]bool{}, Copies: map[string][]uint64{},
+				publisher: map[string]string{}}
 			o.groups[id] = g
 			o.order = append(o.order, id)
 		}
-		for ; g.folded < len(records); g.folded++ {
-			g.Verdicts = append(g.Verdicts, o.judge(g, records[g.folded]))
+		for _, r := range l.Records(topic, g.folded) {
+			g.Verdicts = append(g.Verdicts, o.judge(g, r))
+			g.folded = r.Seq
 		}
 	}
 }
 
-func (o *Oracle) judge(g *Group, r memnet.Record) Verdict {
+func (o *Oracle) judge(g *Group, r Record) Verdict {
 	v := Verdict{Seq: r.Seq}
-	if r.Garbage {
+	if r.Injected {
 		v.Why = "injected"
 		return v
+	}
+	sum := wire.Hash(r.Payload)
+	hash := hex.EncodeToString(sum[:])
+	g.Copies[hash] = append(g.Copies[hash], r.Seq)
+	if len(g.Copies[hash]) == 1 {
+		g.publisher[hash] = r.Publisher
+	} else {
+		g.newCopies = append(g.newCopies, hash)
 	}
 	e, err := wire.Decode(r.Payload)
 	if err != nil {
@@ -149,8 +152,6 @@ func (o *Oracle) judge(g *Group, r memnet.Record) Verdict {
 		v.Why = "other group"
 		return v
 	}
-	sum := wire.Hash(r.Payload)
-	hash := hex.EncodeToString(sum[:])
 	switch e.Kind {
 	case wire.KindCommit:
 		v.Why = o.commit(g, r.Seq, e, hash)
@@ -245,6 +246,17 @@ func (g *Group) learnCreator(e *wire.Envelope) bool {
 func (g *Group) Continuous(installation string, from, to uint64) bool {
 	for _, s := range g.spans[installation] {
 		if s.from <= from && (s.to == 0 || s.to > to) {
+			return true
+		}
+	}
+	return false
+}
+
+// JoinedAt reports whether a membership of the installation began at the
+// epoch (the commit into it added it).
+func (g *Group) JoinedAt(installation string, epoch uint64) bool {
+	for _, s := range g.spans[installation] {
+		if s.from == epoch {
 			return true
 		}
 	}

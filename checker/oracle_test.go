@@ -7,13 +7,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/checker"
-	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/wire"
 )
 
 // fakeLog is a hand-written server log.
-type fakeLog map[string][]memnet.Record
+type fakeLog map[string][]checker.Record
 
 func (f fakeLog) Topics() []string {
 	var out []string
@@ -24,25 +22,31 @@ func (f fakeLog) Topics() []string {
 	return out
 }
 
-func (f fakeLog) Records() uint64 {
+func (f fakeLog) Count() uint64 {
 	n := 0
 	for _, records := range f {
 		n += len(records)
 	}
 	return uint64(n)
 }
-func (f fakeLog) Log(topic string) []memnet.Record { return f[topic] }
+
+func (f fakeLog) Records(topic string, after uint64) []checker.Record {
+	if after >= uint64(len(f[topic])) {
+		return nil
+	}
+	return f[topic][after:]
+}
 
 func (f fakeLog) add(group string, e wire.Envelope) {
 	topic := wire.GroupTopic(group)
 	seq := uint64(len(f[topic]) + 1)
-	f[topic] = append(f[topic], memnet.Record{TopicEnvelope: engine.TopicEnvelope{Seq: seq, Payload: e.Encode()}, Publisher: e.Sender})
+	f[topic] = append(f[topic], checker.Record{Seq: seq, Payload: e.Encode(), Publisher: e.Sender})
 }
 
 func (f fakeLog) garbage(group string, payload []byte) {
 	topic := wire.GroupTopic(group)
 	seq := uint64(len(f[topic]) + 1)
-	f[topic] = append(f[topic], memnet.Record{TopicEnvelope: engine.TopicEnvelope{Seq: seq, Payload: payload}, Garbage: true})
+	f[topic] = append(f[topic], checker.Record{Seq: seq, Payload: payload, Injected: true})
 }
 
 func commit(epoch uint64, sender string, added, removed []string) wire.Envelope {

@@ -10,6 +10,7 @@ import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/engine/enginetest"
+	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
 	"github.com/mlsim/mlsim/store"
@@ -38,17 +39,23 @@ func groupWorld(t *testing.T, seed uint64, tweak func(*enginetest.World)) *engin
 	return w
 }
 
+// newChecker is a checker over a world, every store attached.
+func newChecker(w *enginetest.World) *checker.Checker {
+	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.Net), Directory: observe.Directory(w.Net)})
+	for _, id := range w.Names() {
+		c.Attach(id, observe.Store(w.Store(id).(*store.DB)))
+	}
+	return c
+}
+
 // checkWorld runs the checker over a world after the fact: every store's
 // audit, then liveness.
 func checkWorld(t *testing.T, w *enginetest.World, withholders ...string) (*checker.Checker, []checker.Withheld) {
 	t.Helper()
-	c := checker.New(engine.DefaultMaxPastEpochs)
-	for _, id := range w.Names() {
-		require.NoError(t, c.Step(1, w.Net, id, w.Store(id)))
-	}
-	snaps, err := w.Snapshots()
+	c := newChecker(w)
+	require.NoError(t, c.Step(1, nil))
+	withheld, err := c.Final(2, withholders)
 	require.NoError(t, err)
-	withheld := c.Final(2, w.Net, snaps, withholders)
 	return c, withheld
 }
 
@@ -163,10 +170,10 @@ func TestOwnCounterRuleSkipped(t *testing.T) {
 // S2 by editing a store: an epoch that goes back.
 func TestEpochGoesBack(t *testing.T) {
 	w := groupWorld(t, 4, nil)
-	c := checker.New(engine.DefaultMaxPastEpochs)
-	require.NoError(t, c.Step(1, w.Net, "bob/1", w.Store("bob/1")))
+	c := newChecker(w)
+	require.NoError(t, c.Step(1, nil))
 	exec(t, w, "bob/1", `UPDATE groups SET epoch = epoch - 1`)
-	require.NoError(t, c.Step(2, w.Net, "bob/1", w.Store("bob/1")))
+	require.NoError(t, c.Step(2, nil))
 	requireReported(t, c.Violations(), "S2")
 }
 
@@ -178,11 +185,19 @@ func TestIllegalTransition(t *testing.T) {
 	requireReported(t, c.Violations(), "S4")
 }
 
-// S5 by editing a store: a message from an epoch before the client joined.
+// S5 by editing a store: bob/1 holds alice/1's message of epoch 0, which
+// the topic accepted before bob/1 was added.
 func TestMessageFromBeforeJoining(t *testing.T) {
-	w := groupWorld(t, 6, nil)
+	w := enginetest.New(6)
+	require.NoError(t, w.Add(everyone...))
+	require.NoError(t, w.C("alice/1").CreateGroup("g"))
+	_, err := w.C("alice/1").Send("g", []byte("early"))
+	require.NoError(t, err)
+	_, err = w.C("alice/1").AddMembers("g", "bob", "carol")
+	require.NoError(t, err)
+	require.NoError(t, w.Stabilize(20))
 	exec(t, w, "bob/1", `INSERT INTO group_messages(id, group_id, decrypted_message_bytes, sent_at_ns, kind, sender_installation_id, sender_account, seq, epoch)
-		VALUES ('alice/1#9', 'g', x'00', 0, 1, 'alice/1', 'alice', 99, 0)`)
+		VALUES ('alice/1#1', 'g', 'early', 0, 1, 'alice/1', 'alice', 1, 0)`)
 	c, _ := checkWorld(t, w)
 	requireReported(t, c.Violations(), "S5")
 }
@@ -285,29 +300,34 @@ func (d *dropWelcomes) Publish(topic string, payload []byte) error {
 	return d.Transport.Publish(topic, payload)
 }
 
-// viewCounter counts the read transactions the checker opens on a store.
+// viewCounter counts the reads the checker makes of a store.
 type viewCounter struct {
-	*store.DB
+	checker.Store
+	db    *store.DB
 	views int
 }
 
-func (v *viewCounter) View(fn func(engine.Tx) error) error {
+func (v *viewCounter) Read(fn func(checker.Querier) error) error {
 	v.views++
-	return v.DB.View(fn)
+	return v.Store.Read(fn)
 }
+
+func (v *viewCounter) Version() uint64 { return v.db.Version() }
 
 // A store that committed nothing since the last step is not read again,
 // and the first commit after that is read and checked.
 func TestUnchangedStoreIsNotReread(t *testing.T) {
 	w := groupWorld(t, 4, nil)
-	s := &viewCounter{DB: w.Store("bob/1").(*store.DB)}
-	c := checker.New(engine.DefaultMaxPastEpochs)
-	require.NoError(t, c.Step(1, w.Net, "bob/1", s))
+	db := w.Store("bob/1").(*store.DB)
+	s := &viewCounter{Store: observe.Store(db), db: db}
+	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.Net), Directory: observe.Directory(w.Net)})
+	c.Attach("bob/1", s)
+	require.NoError(t, c.Step(1, nil))
 	require.Equal(t, 1, s.views)
-	require.NoError(t, c.Step(2, w.Net, "bob/1", s))
+	require.NoError(t, c.Step(2, nil))
 	require.Equal(t, 1, s.views, "nothing was committed: no read")
 	exec(t, w, "bob/1", `UPDATE groups SET epoch = epoch - 1`)
-	require.NoError(t, c.Step(3, w.Net, "bob/1", s))
+	require.NoError(t, c.Step(3, nil))
 	require.Equal(t, 2, s.views)
 	requireReported(t, c.Violations(), "S2")
 }

@@ -2,138 +2,41 @@ package checker
 
 import (
 	"fmt"
-	"sort"
-
-	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/intent"
+	"slices"
+	"strconv"
+	"strings"
 )
 
-// Checker holds what safety needs to remember between steps.
-type Checker struct {
-	Oracle  *Oracle
-	clients map[string]*clientView
-	auth    map[groupEpoch]authSeen // first authenticator seen per (group, epoch)
-	found   []Violation
-	log     Log // the server's log, for the final checks
+// The safety properties, checked on what one read of a client's store
+// found new (the Delta), against the oracle. Each comparison is written
+// out on its own line and has a fixture that breaks it alone
+// (comparisons_test.go).
+
+func (c *Checker) bad(prop string, step int, group string, who []string, format string, args ...any) {
+	c.report(Violation{Property: prop, Step: step, Group: group, Installations: who, Message: fmt.Sprintf(format, args...)})
 }
 
-type groupEpoch struct {
-	group string
-	epoch uint64
-}
-
-type authSeen struct {
-	value string
-	by    string
-}
-
-// clientView is what the checker has seen of one client's store.
-type clientView struct {
-	store     engine.Store // the store last read, and its version then
-	version   uint64
-	mark      engine.AuditMark
-	positions map[string]engine.GroupPosition
-	lastEntry map[string]uint64 // group -> commit seq of the last epoch entered
-	lastMsg   map[string]uint64 // group -> seq of the last message stored
-	ids       map[string]uint64 // message id -> seq stored at
-	intents   map[int64]intent.State
-}
-
-// versionedStore is a store that counts its commits (store.DB does): the
-// checker skips reading an audit that cannot have changed. Positions are
-// only compared with their previous values, and the oracle's verdicts on
-// records already read never change, so a skipped read misses nothing.
-type versionedStore interface {
-	Version() uint64
-}
-
-// New returns a checker whose oracle uses the given past-epoch window.
-func New(maxPastEpochs int) *Checker {
-	return &Checker{Oracle: NewOracle(maxPastEpochs), clients: map[string]*clientView{}, auth: map[groupEpoch]authSeen{}}
-}
-
-// Violations returns everything found so far, in the order found.
-func (c *Checker) Violations() []Violation { return append([]Violation(nil), c.found...) }
-
-// Report records a violation found outside the checker (the simulator's
-// liveness bound).
-func (c *Checker) Report(v Violation) { c.report(v) }
-
-func (c *Checker) report(v Violation) {
-	sort.Strings(v.Installations)
-	c.found = append(c.found, v)
-}
-
-func (c *Checker) view(id string) *clientView {
-	v := c.clients[id]
-	if v == nil {
-		v = &clientView{positions: map[string]engine.GroupPosition{}, lastEntry: map[string]uint64{},
-			lastMsg: map[string]uint64{}, ids: map[string]uint64{}, intents: map[int64]intent.State{}}
-		c.clients[id] = v
-	}
-	return v
-}
-
-// Step folds the server's new records into the oracle and checks what the
-// installation's store gained since the last call: S1–S6.
-func (c *Checker) Step(step int, l Log, installation string, s engine.Store) error {
-	c.Oracle.Fold(l)
-	v := c.view(installation)
-	var version uint64
-	vs, versioned := s.(versionedStore)
-	if versioned {
-		version = vs.Version()
-		if v.store == s && version == v.version {
-			// Nothing committed since the last read: the audit would be
-			// empty and every position unchanged.
-			return nil
-		}
-	}
-	a, mark, err := engine.ReadAudit(s, v.mark)
-	if err != nil {
-		return fmt.Errorf("checker: %s: %w", installation, err)
-	}
-	v.mark = mark
-	if versioned {
-		v.store, v.version = s, version
-	}
-	for _, e := range a.Epochs {
-		c.checkEpoch(step, installation, v, e)
-	}
-	for _, m := range a.Messages {
-		c.checkMessage(step, installation, v, m)
-	}
-	for _, t := range a.Transitions {
-		c.checkTransition(step, installation, v, t)
-	}
-	for _, p := range a.Groups {
-		c.checkPosition(step, installation, v, p)
-	}
-	return nil
-}
-
-// GroupsOf lists the groups an installation's store held at its last
-// checked step, sorted.
-func (c *Checker) GroupsOf(installation string) []string {
-	v := c.clients[installation]
-	if v == nil {
-		return nil
-	}
-	return sortedKeys(v.positions)
-}
-
-// S1 (and S3 for commits): every epoch entered was entered by the oracle's
-// accepted commit, and everyone in an epoch holds the same authenticator.
-func (c *Checker) checkEpoch(step int, who string, v *clientView, e engine.EpochEntry) {
-	bad := func(prop, format string, args ...any) {
-		c.report(Violation{Property: prop, Step: step, Group: e.Group, Installations: []string{who}, Message: fmt.Sprintf(format, args...)})
-	}
+// checkEpoch: S1 (the accepted commit, one authenticator per epoch), S3
+// (no commit processed twice) and S7 (a membership enters only epochs it
+// is owed) for one epoch entered.
+func (c *Checker) checkEpoch(step int, v *client, e EpochEntered) {
+	bad := func(prop, format string, args ...any) { c.bad(prop, step, e.Group, []string{v.id}, format, args...) }
 	if last, ok := v.lastEntry[e.Group]; ok && e.Via != "create" && e.CommitSeq <= last {
 		bad("S3", "entered epoch %d by the commit at seq %d after already entering one at seq %d", e.Epoch, e.CommitSeq, last)
 	}
 	v.lastEntry[e.Group] = e.CommitSeq
-	if e.Via != "create" {
-		g := c.Oracle.Group(e.Group)
+	g := c.Oracle.Group(e.Group)
+	switch e.Via {
+	case "create":
+		if e.Epoch != 0 || e.CommitSeq != 0 {
+			bad("S1", "created the group at epoch %d (seq %d): a group is created at epoch 0", e.Epoch, e.CommitSeq)
+			return
+		}
+		if g != nil && g.Creator != "" && g.Creator != v.id {
+			bad("S1", "created the group the topic says %s created", g.Creator)
+			return
+		}
+	case "commit", "welcome":
 		var want Commit
 		ok := g != nil
 		if ok {
@@ -146,20 +49,31 @@ func (c *Checker) checkEpoch(step int, who string, v *clientView, e engine.Epoch
 		case want.Seq != e.CommitSeq:
 			bad("S1", "entered epoch %d by the commit at seq %d, but the accepted one is at seq %d", e.Epoch, e.CommitSeq, want.Seq)
 			return
-		case e.CommitHash != "" && want.Hash != e.CommitHash:
+		case e.Via == "commit" && want.Hash != e.CommitHash:
 			bad("S1", "entered epoch %d by a commit whose hash %s differs from the accepted %s", e.Epoch, short(e.CommitHash), short(want.Hash))
 			return
 		}
+		// S7: a commit is processed by a member of the epoch it leaves
+		// that stays a member; a welcome is for a joiner of that epoch.
+		if e.Via == "commit" && !g.Continuous(v.id, e.Epoch-1, e.Epoch) {
+			bad("S7", "entered epoch %d by the commit at seq %d, but it was not a member from epoch %d into %d", e.Epoch, e.CommitSeq, e.Epoch-1, e.Epoch)
+		}
+		if e.Via == "welcome" && !g.JoinedAt(v.id, e.Epoch) {
+			bad("S7", "entered epoch %d by a welcome, but the commit at seq %d did not add it", e.Epoch, e.CommitSeq)
+		}
+	default:
+		bad("S1", "entered epoch %d by %q: not create, commit or welcome", e.Epoch, e.Via)
+		return
 	}
 	key := groupEpoch{e.Group, e.Epoch}
 	seen, ok := c.auth[key]
 	if !ok {
-		c.auth[key] = authSeen{value: e.Authenticator, by: who}
+		c.auth[key] = authSeen{value: e.Authenticator, by: v.id}
 		return
 	}
 	if seen.value != e.Authenticator {
-		c.report(Violation{Property: "S1", Step: step, Group: e.Group, Installations: []string{who, seen.by},
-			Message: fmt.Sprintf("epoch %d: authenticator %s differs from %s's %s", e.Epoch, short(e.Authenticator), seen.by, short(seen.value))})
+		c.bad("S1", step, e.Group, []string{v.id, seen.by}, "epoch %d: authenticator %s differs from %s's %s",
+			e.Epoch, short(e.Authenticator), seen.by, short(seen.value))
 	}
 }
 
@@ -172,11 +86,12 @@ func short(hex string) string {
 	return hex[:10] + ".." + hex[len(hex)-10:]
 }
 
-// S3, S5, S6 for one stored message.
-func (c *Checker) checkMessage(step int, who string, v *clientView, m engine.AuditMessage) {
-	bad := func(prop, format string, args ...any) {
-		c.report(Violation{Property: prop, Step: step, Group: m.Group, Installations: []string{who}, Message: fmt.Sprintf(format, args...)})
-	}
+// checkMessage: S6 (topic order), S3 (stored once, the accepted copy),
+// S5 (a member of its epoch), S7 (owed: a member from its epoch to its
+// position) and S11 (what the sender's intent held) for one stored
+// message.
+func (c *Checker) checkMessage(step int, v *client, m StoredMessage) {
+	bad := func(prop, format string, args ...any) { c.bad(prop, step, m.Group, []string{v.id}, format, args...) }
 	if last := v.lastMsg[m.Group]; m.Seq <= last {
 		bad("S6", "stored %s (seq %d) after a message at seq %d", m.ID, m.Seq, last)
 	}
@@ -186,12 +101,8 @@ func (c *Checker) checkMessage(step int, who string, v *clientView, m engine.Aud
 	}
 	v.ids[m.ID] = m.Seq
 	g := c.Oracle.Group(m.Group)
-	if m.Kind != engine.MessageApplication {
-		if g == nil {
-			bad("S3", "stored %s for seq %d, which holds no accepted commit", m.ID, m.Seq)
-		} else if _, ok := g.CommitAt(m.Seq); !ok {
-			bad("S3", "stored %s for seq %d, which holds no accepted commit", m.ID, m.Seq)
-		}
+	if m.Kind != MessageApplication {
+		c.checkMembershipMessage(bad, v, g, m)
 		return
 	}
 	var want Message
@@ -202,12 +113,115 @@ func (c *Checker) checkMessage(step int, who string, v *clientView, m engine.Aud
 	switch {
 	case !ok:
 		bad("S3", "stored %s at seq %d, which the oracle rejected (%s)", m.ID, m.Seq, c.why(g, m.Seq))
+		return
 	case want.Seq != m.Seq:
 		bad("S3", "stored %s from seq %d, a second copy of the one accepted at seq %d", m.ID, m.Seq, want.Seq)
+		return
 	}
-	if g != nil && !g.MemberAt(who, m.Epoch) {
-		bad("S5", "stored %s of epoch %d, in which it was not a member", m.ID, m.Epoch)
+	switch {
+	case !g.MemberAt(v.id, want.Epoch):
+		bad("S5", "stored %s of epoch %d, in which it was not a member", m.ID, want.Epoch)
+	case !g.Continuous(v.id, want.Epoch, want.At):
+		bad("S7", "stored %s (epoch %d, seq %d at epoch %d), but it was not a member throughout", m.ID, want.Epoch, m.Seq, want.At)
 	}
+	c.checkContent(bad, m, want)
+}
+
+// checkContent is S11 for an application message: the stored row says
+// what the oracle's copy and the sender's intent say.
+func (c *Checker) checkContent(bad func(string, string, ...any), m StoredMessage, want Message) {
+	switch {
+	case m.Sender != want.Sender:
+		bad("S11", "stored %s with sender %s, the envelope's is %s", m.ID, m.Sender, want.Sender)
+		return
+	case m.Epoch != want.Epoch:
+		bad("S11", "stored %s with epoch %d, the envelope's is %d", m.ID, m.Epoch, want.Epoch)
+		return
+	}
+	sender, id, ok := parseMessageID(m.ID)
+	if !ok || sender != want.Sender {
+		bad("S11", "message id %s does not name its sender %s and an intent", m.ID, want.Sender)
+		return
+	}
+	s := c.byID[sender]
+	if s == nil {
+		return // a sender whose store is not read: nothing to compare with
+	}
+	in := s.intents[id]
+	switch {
+	case in == nil:
+		bad("S11", "stored %s, but %s recorded no intent %d", m.ID, sender, id)
+	case in.Kind != KindSendMessage:
+		bad("S11", "stored %s as a message, but %s's intent %d is %s", m.ID, sender, id, in.Kind)
+	case in.Group != m.Group:
+		bad("S11", "stored %s in %s, but %s's intent %d is for %s", m.ID, m.Group, sender, id, in.Group)
+	case string(in.Data) != string(m.Body):
+		bad("S11", "stored %s with body %q, but %s's intent %d says %q", m.ID, clip(m.Body), sender, id, clip(in.Data))
+	}
+}
+
+// checkMembershipMessage: a MEMBER_ADDED or MEMBER_REMOVED row is the
+// accepted commit at its position (S3), owed to its reader (S7) and says
+// what the commit's manifest says (S11).
+func (c *Checker) checkMembershipMessage(bad func(string, string, ...any), v *client, g *Group, m StoredMessage) {
+	var cm Commit
+	ok := g != nil
+	if ok {
+		cm, ok = g.CommitAt(m.Seq)
+	}
+	if !ok {
+		bad("S3", "stored %s for seq %d, which holds no accepted commit", m.ID, m.Seq)
+		return
+	}
+	if !g.MemberAt(v.id, cm.Epoch) && !slices.Contains(cm.Added, v.id) {
+		bad("S7", "stored %s for the commit at seq %d, which it was neither a member for nor added by", m.ID, m.Seq)
+	}
+	kind, body := membershipText(cm)
+	switch {
+	case m.ID != "commit:"+cm.Hash[:16]:
+		bad("S11", "stored the commit at seq %d as %s, want commit:%s", m.Seq, m.ID, cm.Hash[:16])
+	case m.Kind != kind:
+		bad("S11", "stored the commit at seq %d as %s, its manifest makes it %s", m.Seq, m.Kind, kind)
+	case m.Sender != cm.Sender:
+		bad("S11", "stored the commit at seq %d with sender %s, the committer is %s", m.Seq, m.Sender, cm.Sender)
+	case m.Epoch != cm.Epoch:
+		bad("S11", "stored the commit at seq %d with epoch %d, it was built for %d", m.Seq, m.Epoch, cm.Epoch)
+	case string(m.Body) != body:
+		bad("S11", "stored the commit at seq %d with body %q, its manifest says %q", m.Seq, clip(m.Body), body)
+	}
+}
+
+// membershipText is the row a membership change is stored as (the
+// engine's documented format: docs/SCHEMA.md). A commit that changes no
+// membership stores none: its kind is 0.
+func membershipText(cm Commit) (MessageKind, string) {
+	switch {
+	case len(cm.Added) > 0 && len(cm.Removed) > 0:
+		return MessageMemberAdded, "added " + strings.Join(cm.Added, ",") + "; removed " + strings.Join(cm.Removed, ",")
+	case len(cm.Added) > 0:
+		return MessageMemberAdded, "added " + strings.Join(cm.Added, ",")
+	case len(cm.Removed) > 0:
+		return MessageMemberRemoved, "removed " + strings.Join(cm.Removed, ",")
+	}
+	return 0, ""
+}
+
+// parseMessageID splits "installation#intent" (SPEC §3: the sender
+// installation and its intent id).
+func parseMessageID(id string) (string, int64, bool) {
+	i := strings.LastIndexByte(id, '#')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(id[i+1:], 10, 64)
+	return id[:i], n, err == nil && n > 0
+}
+
+func clip(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
 }
 
 func (c *Checker) why(g *Group, seq uint64) string {
@@ -217,54 +231,76 @@ func (c *Checker) why(g *Group, seq uint64) string {
 	return g.Verdicts[seq-1].Why
 }
 
-// S4: every intent state change is an edge of SPEC §4's diagram, and
-// starts where the intent was.
-func (c *Checker) checkTransition(step int, who string, v *clientView, t engine.Transition) {
-	bad := func(format string, args ...any) {
-		c.report(Violation{Property: "S4", Step: step, Group: t.Group, Installations: []string{who}, Message: fmt.Sprintf(format, args...)})
+// checkTransition: S4 (an edge of the diagram, from where the intent
+// was), S8 (first publishes in creation order) and S10 (a justified NOOP).
+func (c *Checker) checkTransition(step int, v *client, t Transition) {
+	bad := func(prop, format string, args ...any) { c.bad(prop, step, t.Group, []string{v.id}, format, args...) }
+	in := v.intents[t.Intent]
+	if in == nil {
+		bad("S4", "intent %d moved %s -> %s, but the store holds no such intent", t.Intent, t.From, t.To)
+		return
 	}
-	if was, ok := v.intents[t.Intent]; ok && was != t.From {
-		bad("intent %d moved from %s, but it was %s", t.Intent, t.From, was)
+	if in.state != t.From {
+		bad("S4", "intent %d moved from %s, but it was %s", t.Intent, t.From, in.state)
 	}
 	if !legalEdge(t.From, t.To, t.Reason) {
-		bad("intent %d moved %s -> %s (reason %q), not an edge of the diagram", t.Intent, t.From, t.To, t.Reason)
+		bad("S4", "intent %d moved %s -> %s (reason %q), not an edge of the diagram", t.Intent, t.From, t.To, t.Reason)
 	}
-	v.intents[t.Intent] = t.To
+	in.state = t.To
+	if t.From == StateToSend {
+		c.publishOrder(bad, v, in)
+	}
+	if t.To == StateCommitted && t.Reason == ReasonNoop {
+		c.justifiedNoop(bad, v, in, t)
+	}
+}
+
+// publishOrder is S8: when an intent first leaves TO_SEND, every earlier
+// intent of its group has left it already (SPEC §4 rule 1).
+func (c *Checker) publishOrder(bad func(string, string, ...any), v *client, in *intentSeen) {
+	waiting := v.waiting[in.Group]
+	i := slices.Index(waiting, in.ID)
+	if i < 0 {
+		return // it left TO_SEND before
+	}
+	if i > 0 {
+		bad("S8", "intent %d (%s) left TO_SEND before the earlier intent %d of the group", in.ID, in.Kind, waiting[0])
+	}
+	v.waiting[in.Group] = slices.Delete(waiting, i, i+1)
 }
 
 // legalEdge is SPEC §4's diagram, written out here rather than taken from
 // the engine, so the checker does not share the engine's mistakes.
-func legalEdge(from, to intent.State, reason intent.Reason) bool {
+func legalEdge(from, to IntentState, reason string) bool {
 	switch {
-	case from == intent.ToSend && to == intent.Published:
-		return reason == intent.ReasonNone
-	case from == intent.ToSend && to == intent.Committed:
-		return reason == intent.ReasonNoop
-	case from == intent.ToSend && to == intent.Failed:
-		return reason == intent.ReasonGroupCap || reason == intent.ReasonRemoved || reason == intent.ReasonInvalid
-	case from == intent.Published && to == intent.ToSend:
-		return reason == intent.ReasonNone
-	case from == intent.Published && to == intent.Committed:
-		return reason == intent.ReasonNone
-	case from == intent.Published && to == intent.Failed:
-		return reason == intent.ReasonRemoved
+	case from == StateToSend && to == StatePublished:
+		return reason == ReasonNone
+	case from == StateToSend && to == StateCommitted:
+		return reason == ReasonNoop
+	case from == StateToSend && to == StateFailed:
+		return reason == ReasonGroupCap || reason == ReasonRemoved || reason == ReasonInvalid
+	case from == StatePublished && to == StateToSend:
+		return reason == ReasonNone
+	case from == StatePublished && to == StateCommitted:
+		return reason == ReasonNone
+	case from == StatePublished && to == StateFailed:
+		return reason == ReasonRemoved
 	}
 	return false
 }
 
-// S2: epochs and cursors never go backwards, across crashes too.
-func (c *Checker) checkPosition(step int, who string, v *clientView, p engine.GroupPosition) {
-	was, ok := v.positions[p.ID]
-	v.positions[p.ID] = p
+// checkPosition is S2: epochs and cursors never go backwards, across
+// crashes too.
+func (c *Checker) checkPosition(step int, v *client, p Position) {
+	was, ok := v.positions[p.Group]
+	v.positions[p.Group] = p
 	if !ok {
 		return
 	}
 	if p.Epoch < was.Epoch {
-		c.report(Violation{Property: "S2", Step: step, Group: p.ID, Installations: []string{who},
-			Message: fmt.Sprintf("epoch went back from %d to %d", was.Epoch, p.Epoch)})
+		c.bad("S2", step, p.Group, []string{v.id}, "epoch went back from %d to %d", was.Epoch, p.Epoch)
 	}
 	if p.Cursor < was.Cursor {
-		c.report(Violation{Property: "S2", Step: step, Group: p.ID, Installations: []string{who},
-			Message: fmt.Sprintf("cursor went back from %d to %d", was.Cursor, p.Cursor)})
+		c.bad("S2", step, p.Group, []string{v.id}, "cursor went back from %d to %d", was.Cursor, p.Cursor)
 	}
 }

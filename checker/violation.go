@@ -7,7 +7,7 @@ import (
 
 // Violation is one broken property.
 type Violation struct {
-	Property      string   // S1..S6, L1..L5
+	Property      string   // S1..S11, L1..L5
 	Step          int      // the step after which it was found (the last step for liveness)
 	Group         string   // "" when not about one group
 	Installations []string // who is involved, sorted
@@ -21,15 +21,20 @@ func (v Violation) String() string {
 
 // Names of the properties, for reports.
 var PropertyNames = map[string]string{
-	"S1": "no fork",
-	"S2": "monotonic",
-	"S3": "exactly once",
-	"S4": "legal intent transitions",
-	"S5": "confidentiality",
-	"S6": "order",
-	"L1": "convergence",
-	"L2": "no intent lost",
-	"L3": "completeness",
-	"L4": "intent truth",
-	"L5": "welcomes",
+	"S1":  "no fork",
+	"S2":  "monotonic",
+	"S3":  "exactly once",
+	"S4":  "legal intent transitions",
+	"S5":  "confidentiality",
+	"S6":  "order",
+	"S7":  "owed only",
+	"S8":  "publish order",
+	"S9":  "no needless copy",
+	"S10": "justified NOOP",
+	"S11": "content",
+	"L1":  "convergence",
+	"L2":  "no intent lost",
+	"L3":  "completeness",
+	"L4":  "intent truth",
+	"L5":  "welcomes",
 }

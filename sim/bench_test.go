@@ -7,6 +7,7 @@ import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/engine/enginetest"
+	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
 	"github.com/mlsim/mlsim/store"
@@ -128,7 +129,10 @@ func BenchmarkCheckerStep(b *testing.B) {
 	if err := w.Stabilize(10); err != nil {
 		b.Fatal(err)
 	}
-	c := checker.New(engine.DefaultMaxPastEpochs)
+	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.Net), Directory: observe.Directory(w.Net)})
+	for _, id := range w.Names() {
+		c.Attach(id, observe.Store(w.Store(id).(*store.DB)))
+	}
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		if _, err := w.C("a/1").Send("g", []byte("x")); err != nil {
@@ -141,7 +145,7 @@ func BenchmarkCheckerStep(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if err := c.Step(i, w.Net, "b/1", w.Store("b/1")); err != nil {
+		if err := c.Step(i, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

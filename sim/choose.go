@@ -214,9 +214,9 @@ func (w *World) choose(a Action) Cmd {
 	case ActSend:
 		return NewCmd("send", c.id, group, fmt.Sprintf("m%d", w.step+1))
 	case ActAdd:
-		return NewCmd("add", c.id, group, w.addTarget(group))
+		return NewCmd("add", c.id, group, w.addTarget(c, group))
 	case ActRemove:
-		acct := w.removeTarget(group)
+		acct := w.removeTarget(c, group)
 		if acct == c.account {
 			return NewCmd("key-update", c.id, group)
 		}
@@ -305,22 +305,36 @@ func (w *World) chooseRace() Cmd {
 		members = append(members[:k], members[k+1:]...)
 		change := "key-update"
 		if w.pick(2) == 0 {
-			change = "add:" + w.addTarget(group)
+			change = "add:" + w.addTarget(c, group)
 		}
 		cmd = cmd.With(c.id, change)
 	}
 	return cmd
 }
 
+// memberHint is the group's member list as the acting client holds it:
+// the schedule's own bookkeeping, never the checker's (a hint only; nil
+// when it cannot be read).
+func memberHint(c *client, group string) []string {
+	if c.eng == nil {
+		return nil
+	}
+	members, err := c.eng.Members(group)
+	if err != nil {
+		return nil
+	}
+	return members
+}
+
 // addTarget picks an account to add: half the time one with no
-// installation in the group as the topic shows it (so adds do something),
-// otherwise any account (an add of members ends NOOP, or adds their new
-// installations).
-func (w *World) addTarget(group string) string {
+// installation in the group as the acting client holds it (so adds do
+// something), otherwise any account (an add of members ends NOOP, or adds
+// their new installations).
+func (w *World) addTarget(c *client, group string) string {
 	if w.pick(2) == 0 {
-		if g := w.check.Oracle.Group(group); g != nil {
+		if members := memberHint(c, group); members != nil {
 			in := map[string]bool{}
-			for id := range g.Members {
+			for _, id := range members {
 				in[engine.AccountOf(id)] = true
 			}
 			var out []string
@@ -346,11 +360,11 @@ func (w *World) addTarget(group string) string {
 const removeDecoys = 4
 
 // removeTarget picks an account to remove: a member account of the group
-// as the topic shows it, or any account.
-func (w *World) removeTarget(group string) string {
-	if g := w.check.Oracle.Group(group); g != nil {
+// as the acting client holds it, or any account.
+func (w *World) removeTarget(c *client, group string) string {
+	if ids := memberHint(c, group); ids != nil {
 		var members []string
-		for _, id := range g.MemberList() {
+		for _, id := range ids {
 			if a := engine.AccountOf(id); !contains(members, a) {
 				members = append(members, a)
 			}

@@ -37,7 +37,6 @@ func init() {
 				return fmt.Sprintf("publish=%s", res.Action), err
 			})
 			if r.actor != "" {
-				w.checkStep(r.actor) // every racer's store changed
 				actor = r.actor
 			}
 			parts = append(parts, o.Key+": "+r.out)

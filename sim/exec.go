@@ -55,29 +55,33 @@ func (w *World) Do(c Cmd) (string, error) {
 			return "", fmt.Errorf("%w: %s: empty or unprintable argument %q", ErrBadCommand, c.Name, a)
 		}
 	}
-	w.step++
+	w.nextStep()
 	w.clock.ns += 1_000_000
 	res, err := h(w, c)
 	if err != nil {
 		w.step--
+		w.calls.Step = w.step
 		return "", fmt.Errorf("%w: %v", ErrBadCommand, err)
 	}
 	out := w.emit(c.String() + " -> " + res.out)
-	w.afterStep(res.actor)
+	w.afterStep()
 	w.script = append(w.script, ScriptStep{Cmd: c, Output: out})
 	return out, nil
 }
 
-// afterStep checks what the step changed and refreshes the actor's list of
-// groups (what the schedule steers group actions to) from what the checker
-// just read of its store, rather than reading the store again.
-func (w *World) afterStep(id string) {
-	w.checkStep(id)
-	if id == "" {
-		return
-	}
-	if c := w.clients[id]; c.eng != nil {
-		w.held[id] = w.check.GroupsOf(id)
+// afterStep checks what the step changed and refreshes the list of groups
+// each running client holds (what the schedule steers group actions to),
+// read from the stores that committed something since it was last read.
+func (w *World) afterStep() {
+	w.checkStep()
+	for _, id := range w.names {
+		c := w.clients[id]
+		if c.eng == nil || (c.groupsRead && c.groupsVersion == c.db.Version()) {
+			continue
+		}
+		if groups, err := c.eng.Groups(); err == nil {
+			w.held[id], c.groupsVersion, c.groupsRead = groups, c.db.Version(), true
+		}
 	}
 }
 
@@ -155,4 +159,11 @@ func (w *World) engineCall(id string, f func(c *client) (string, error)) result 
 		out = detail + " " + out
 	}
 	return result{actor: id, out: out}
+}
+
+// nextStep starts the next step: the network calls made from here on are
+// stamped with it.
+func (w *World) nextStep() {
+	w.step++
+	w.calls.Step = w.step
 }

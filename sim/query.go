@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/wire"
 )
 
@@ -89,7 +90,7 @@ func (w *World) Query(c Cmd) (string, error) {
 
 // queryTopic lists a group topic's records with the oracle's verdicts.
 func (w *World) queryTopic(group string) string {
-	w.check.Oracle.Fold(w.net)
+	w.check.Oracle.Fold(observe.Log(w.net))
 	g := w.check.Oracle.Group(group)
 	var lines []string
 	for i, r := range w.net.Log(wire.GroupTopic(group)) {

@@ -96,7 +96,11 @@ func (w *World) final() {
 		w.check.Report(checker.Violation{Property: "L1", Step: w.step,
 			Message: fmt.Sprintf("the liveness phase did not settle within its bound of %d rounds", w.settled.bound)})
 	}
-	w.withheld = w.check.Final(w.step, w.net, w.snapshots(), w.withholders)
+	withheld, err := w.check.Final(w.step, w.withholders)
+	if err != nil {
+		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Message: err.Error()})
+	}
+	w.withheld = withheld
 }
 
 func (w *World) violations() []checker.Violation {
@@ -178,29 +182,29 @@ func (w *World) Close() {
 // chains and key packages, plus a constant for the last read-backs:
 // bound = 8 + installations + 2 × open intents.
 func (w *World) Settle() (converged bool, rounds, bound int) {
-	w.step++
+	w.nextStep()
 	w.net.Heal()
 	w.net.SetTick(normalTickNs)
 	for _, id := range w.names {
 		w.clients[id].fuse.busy = 0
 	}
 	w.emit(fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed()))
-	w.checkStep("")
+	w.checkStep()
 	for _, id := range w.names {
-		w.step++
+		w.nextStep()
 		w.emit("restart " + id + " -> " + w.reopen(w.clients[id]))
-		w.checkStep(id)
+		w.checkStep()
 	}
 	bound = 8 + len(w.names) + 2*w.openIntents()
 	for rounds = 1; rounds <= bound; rounds++ {
 		before := w.progress()
 		for _, id := range w.names {
-			w.step++
+			w.nextStep()
 			w.clock.ns += 1_000_000
 			c := w.clients[id]
 			text := w.round(c)
 			w.emit(fmt.Sprintf("round %d %s -> %s", rounds, id, text))
-			w.checkStep(id)
+			w.checkStep()
 		}
 		if w.progress() == before {
 			return true, rounds, bound

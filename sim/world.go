@@ -10,6 +10,7 @@ import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/internal/detrand"
+	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/store"
@@ -44,6 +45,9 @@ type client struct {
 	// committed it is reused (read-only: callers share it).
 	snap        *engine.Snapshot
 	snapVersion uint64
+	// The groups it holds (World.held) were read at this store version.
+	groupsRead    bool
+	groupsVersion uint64
 }
 
 type openBatch struct {
@@ -84,6 +88,7 @@ type World struct {
 	lastStats  memnet.Stats
 	wonGen     map[string]int // "inst group seq" -> the client's crash count when its commit won
 	panics     []checker.Violation
+	calls      *observe.Recorder // the step's network calls, for the checker
 	meter      *mlsadapter.Meter
 	faultSites faultCounts // faults fired, by engine call site (not in the trace)
 }
@@ -115,13 +120,14 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 		net:       memnet.New(startNs, normalTickNs),
 		clock:     &logicalClock{ns: 1},
 		clients:   map[string]*client{},
-		check:     checker.New(engine.DefaultMaxPastEpochs),
 		traceHash: sha256.New(),
 		events:    map[string]int{},
 		wonGen:    map[string]int{},
 		held:      map[string][]string{},
+		calls:     &observe.Recorder{},
 		meter:     &mlsadapter.Meter{},
 	}
+	w.check = checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
 	for i := 0; i < p.Accounts; i++ {
 		w.accounts = append(w.accounts, accountName(i))
 	}
@@ -188,6 +194,7 @@ func (w *World) createInstallation(id string) error {
 	}
 	w.clients[id] = c
 	w.names = append(w.names, id)
+	w.check.Attach(id, observe.Store(db))
 	if err := w.open(c); err != nil {
 		return err
 	}
@@ -230,7 +237,7 @@ func (w *World) open(c *client) error {
 	eng, err := engine.Open(engine.Config{
 		InstallationID: c.id,
 		Store:          st,
-		Transport:      &crashTransport{inner: w.net.For(c.id), f: c.fuse},
+		Transport:      &crashTransport{inner: w.calls.Transport(w.net.For(c.id), c.id), f: c.fuse},
 		MLS:            m,
 		Clock:          w.clock,
 		Observer:       func(e engine.Event) { w.onEvent(id, e) },
@@ -238,6 +245,9 @@ func (w *World) open(c *client) error {
 	})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.id, err)
+	}
+	if c.gen > 0 {
+		w.calls.Restarted(c.id)
 	}
 	c.eng = eng
 	c.gen++
@@ -316,15 +326,14 @@ func (w *World) emit(text string) string {
 	return line
 }
 
-// checkStep runs the safety checks on what the installation's step changed.
-func (w *World) checkStep(id string) {
-	if id == "" {
-		w.check.Oracle.Fold(w.net)
-		return
+// checkStep runs the safety checks on what the step changed: the checker
+// reads every store that committed since it last read it, and the
+// network calls the step made.
+func (w *World) checkStep() {
+	if err := w.check.Step(w.step, w.calls.Calls); err != nil {
+		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Message: err.Error()})
 	}
-	if err := w.check.Step(w.step, w.net, id, w.clients[id].db); err != nil {
-		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Installations: []string{id}, Message: err.Error()})
-	}
+	w.calls.Calls = w.calls.Calls[:0]
 }
 
 // Trace returns the trace lines so far.

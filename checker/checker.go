@@ -1,0 +1,157 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Config is what a checker is built from.
+type Config struct {
+	// MaxPastEpochs is SPEC §5's window (max_past_epochs).
+	MaxPastEpochs int
+	Log           Log
+	Directory     Directory
+}
+
+// Checker holds what the properties need to remember between steps.
+type Checker struct {
+	Oracle  *Oracle
+	cfg     Config
+	clients []*client // in the order attached
+	byID    map[string]*client
+	auth    map[groupEpoch]authSeen // first authenticator seen per (group, epoch)
+	copies  copies
+	found   []Violation
+}
+
+type groupEpoch struct {
+	group string
+	epoch uint64
+}
+
+type authSeen struct {
+	value string
+	by    string
+}
+
+// client is what the checker has seen of one installation.
+type client struct {
+	id        string
+	store     Store
+	read      bool   // read at least once
+	version   uint64 // the store's version at the last read (Versioned stores)
+	mark      mark
+	positions map[string]Position
+	lastEntry map[string]uint64 // group -> commit seq of the last epoch entered
+	lastMsg   map[string]uint64 // group -> seq of the last message stored
+	ids       map[string]uint64 // message id -> seq stored at
+	intents   map[int64]*intentSeen
+	waiting   map[string][]int64 // group -> intents never yet out of TO_SEND, in creation order
+}
+
+// intentSeen is one intent as created, and where it stands.
+type intentSeen struct {
+	IntentCreated
+	state IntentState
+}
+
+// New returns a checker over a server's log and directory. Attach each
+// client's store before the first Step that may see it.
+func New(cfg Config) *Checker {
+	return &Checker{Oracle: NewOracle(cfg.MaxPastEpochs), cfg: cfg, byID: map[string]*client{},
+		auth: map[groupEpoch]authSeen{}, copies: newCopies()}
+}
+
+// Attach adds a client's store to what every Step reads.
+func (c *Checker) Attach(installation string, s Store) {
+	if v := c.byID[installation]; v != nil {
+		v.store, v.read = s, false
+		return
+	}
+	v := &client{id: installation, store: s, positions: map[string]Position{}, lastEntry: map[string]uint64{},
+		lastMsg: map[string]uint64{}, ids: map[string]uint64{}, intents: map[int64]*intentSeen{}, waiting: map[string][]int64{}}
+	c.clients = append(c.clients, v)
+	c.byID[installation] = v
+}
+
+// Violations returns everything found so far, in the order found.
+func (c *Checker) Violations() []Violation { return append([]Violation(nil), c.found...) }
+
+// Report records a violation found outside the checker (the simulator's
+// liveness bound).
+func (c *Checker) Report(v Violation) { c.report(v) }
+
+func (c *Checker) report(v Violation) {
+	sort.Strings(v.Installations)
+	c.found = append(c.found, v)
+}
+
+// Step folds the server's new records into the oracle, reads every store
+// that committed something since it was last read and checks what it
+// gained (S1–S8, S10, S11), and judges the step's network calls (S9).
+// calls are the step's calls in the order they were made.
+func (c *Checker) Step(step int, calls []Call) error {
+	c.Oracle.Fold(c.cfg.Log)
+	type read struct {
+		v *client
+		d Delta
+	}
+	var reads []read
+	for _, v := range c.clients {
+		var version uint64
+		vs, versioned := v.store.(Versioned)
+		if versioned {
+			version = vs.Version()
+			if v.read && version == v.version {
+				continue // nothing committed since the last read
+			}
+		}
+		d, m, err := readDelta(v.store, v.mark)
+		if err != nil {
+			return fmt.Errorf("checker: %s: %w", v.id, err)
+		}
+		v.mark, v.read, v.version = m, true, version
+		reads = append(reads, read{v, d})
+	}
+	// Every client's new intents first: a message stored by one client
+	// is judged against the intent its sender recorded (S11).
+	for _, r := range reads {
+		for _, in := range r.d.Intents {
+			r.v.intents[in.ID] = &intentSeen{IntentCreated: in, state: StateToSend}
+			r.v.waiting[in.Group] = append(r.v.waiting[in.Group], in.ID)
+		}
+	}
+	for _, r := range reads {
+		c.checkDelta(step, r.v, r.d)
+	}
+	for _, call := range calls {
+		c.copies.observe(c, step, call)
+	}
+	c.copies.confirm(c, step)
+	return nil
+}
+
+func (c *Checker) checkDelta(step int, v *client, d Delta) {
+	for _, e := range d.Epochs {
+		c.checkEpoch(step, v, e)
+	}
+	for _, m := range d.Messages {
+		c.checkMessage(step, v, m)
+	}
+	for _, t := range d.Transitions {
+		c.checkTransition(step, v, t)
+	}
+	for _, p := range d.Positions {
+		c.checkPosition(step, v, p)
+	}
+}
+
+// GroupsOf lists the groups an installation's store held when last read,
+// sorted.
+func (c *Checker) GroupsOf(installation string) []string {
+	v := c.byID[installation]
+	if v == nil {
+		return nil
+	}
+	return sortedKeys(v.positions)
+}

@@ -1,0 +1,103 @@
+package checker
+
+// Observations: what the checker learns of a client from its store. They
+// are plain values, so a fixture can hand-write them and another source
+// (a client speaking a protocol) can produce them.
+
+// Position is where a client stands in a group.
+type Position struct {
+	Group        string
+	Epoch        uint64
+	JoinedEpoch  uint64
+	RemovedAtSeq uint64 // the commit that removed it; 0 while a member
+	Broken       string // why processing stopped; "" while healthy
+	Cursor       uint64 // the last processed sequence id of the group topic
+}
+
+// EpochEntered is one epoch a membership entered.
+type EpochEntered struct {
+	Group         string
+	Epoch         uint64
+	CommitSeq     uint64 // the commit that led here (welcome: the one that added it; 0 at creation)
+	CommitHash    string // hex; "" when entered by welcome or creation
+	Authenticator string // hex
+	Via           string // create, commit, welcome
+}
+
+// StoredMessage is one row of group_messages.
+type StoredMessage struct {
+	Group  string
+	ID     string
+	Kind   MessageKind
+	Sender string
+	Seq    uint64
+	Epoch  uint64
+	Body   []byte
+}
+
+// IntentCreated is an intent as the user recorded it.
+type IntentCreated struct {
+	ID    int64
+	Group string
+	Kind  IntentKind
+	Data  []byte // the message, or the accounts (one per line)
+}
+
+// Transition is one intent state change.
+type Transition struct {
+	Intent  int64
+	Group   string
+	From    IntentState
+	To      IntentState
+	Reason  string
+	Epoch   uint64   // the group's epoch as the client held it then
+	Hash    string   // on a move to PUBLISHED: the new attempt's hash (hex)
+	Skipped []string // on a NOOP: installations skipped for want of a key package
+}
+
+// Delta is what one read of a client's store found new since the last.
+type Delta struct {
+	Positions   []Position // every group's, not only changed ones
+	Epochs      []EpochEntered
+	Messages    []StoredMessage
+	Intents     []IntentCreated
+	Transitions []Transition
+}
+
+// GroupState is a group as a client holds it at the end.
+type GroupState struct {
+	Position
+	Members       []string // sorted
+	Authenticator string   // of the last epoch entered
+}
+
+// IntentEnd is an intent at the end.
+type IntentEnd struct {
+	ID     int64
+	Group  string
+	Kind   IntentKind
+	State  IntentState
+	Reason string
+	Hashes []string // every attempt's hash (hex), in attempt order
+}
+
+// ClientState is everything the final (liveness) checks read of a client.
+type ClientState struct {
+	Installation string
+	Groups       []GroupState
+	Intents      []IntentEnd
+	Messages     []StoredMessage // Body not read
+}
+
+// Group returns the client's group, if it holds it.
+func (s *ClientState) Group(id string) (GroupState, bool) {
+	if s == nil {
+		return GroupState{}, false
+	}
+	for _, g := range s.Groups {
+		if g.Group == id {
+			return g, true
+		}
+	}
+	return GroupState{}, false
+}

@@ -1,0 +1,86 @@
+package checker
+
+import "fmt"
+
+// The client store's tables are the contract between an engine and the
+// checker (SPEC §3, the migrations under store/migrations and
+// docs/SCHEMA.md). These are the codes those tables hold, written here
+// from the schema rather than imported from the engine.
+
+// IntentState is group_intents.state.
+type IntentState int
+
+const (
+	StateToSend    IntentState = 1
+	StatePublished IntentState = 2
+	StateCommitted IntentState = 3
+	StateFailed    IntentState = 4
+)
+
+func (s IntentState) String() string {
+	switch s {
+	case StateToSend:
+		return "TO_SEND"
+	case StatePublished:
+		return "PUBLISHED"
+	case StateCommitted:
+		return "COMMITTED"
+	case StateFailed:
+		return "FAILED"
+	}
+	return fmt.Sprintf("STATE(%d)", int(s))
+}
+
+// IntentKind is group_intents.kind.
+type IntentKind int
+
+const (
+	KindSendMessage   IntentKind = 1
+	KindAddMembers    IntentKind = 2
+	KindRemoveMembers IntentKind = 3
+	KindKeyUpdate     IntentKind = 4
+)
+
+func (k IntentKind) String() string {
+	switch k {
+	case KindSendMessage:
+		return "SEND_MESSAGE"
+	case KindAddMembers:
+		return "ADD_MEMBERS"
+	case KindRemoveMembers:
+		return "REMOVE_MEMBERS"
+	case KindKeyUpdate:
+		return "KEY_UPDATE"
+	}
+	return fmt.Sprintf("KIND(%d)", int(k))
+}
+
+// Reasons in group_intents.reason and intent_transitions.reason.
+const (
+	ReasonNone     = ""
+	ReasonNoop     = "noop"
+	ReasonGroupCap = "group_cap"
+	ReasonRemoved  = "removed"
+	ReasonInvalid  = "invalid"
+)
+
+// MessageKind is group_messages.kind.
+type MessageKind int
+
+const (
+	MessageApplication   MessageKind = 1
+	MessageMemberAdded   MessageKind = 2
+	MessageMemberRemoved MessageKind = 3
+)
+
+func (k MessageKind) String() string {
+	switch k {
+	case MessageApplication:
+		return "APPLICATION"
+	case MessageMemberAdded:
+		return "MEMBER_ADDED"
+	case MessageMemberRemoved:
+		return "MEMBER_REMOVED"
+	}
+	return fmt.Sprintf("KIND(%d)", int(k))
+}
