@@ -54,7 +54,9 @@ func (s checkedStore) Read(fn func(checker.Querier) error) error {
 
 type querier struct{ tx engine.Tx }
 
-func (q querier) Query(query string, args ...any) (checker.Rows, error) { return q.tx.Query(query, args...) }
+func (q querier) Query(query string, args ...any) (checker.Rows, error) {
+	return q.tx.Query(query, args...)
+}
 
 // Recorder collects the network calls clients make, for the checker (S9).
 type Recorder struct {
