@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // publish ID GROUP: publish the client's next intent of the group.
 func init() {
@@ -13,6 +16,9 @@ func init() {
 			d := string(res.Action)
 			if res.Intent != 0 {
 				d += fmt.Sprintf(" intent=%d", res.Intent)
+			}
+			if len(res.Skipped) > 0 {
+				d += " skipped=" + strings.Join(res.Skipped, ",")
 			}
 			return d, err
 		}), nil
