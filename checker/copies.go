@@ -18,12 +18,12 @@ import (
 // ExtraCopy attributes one copy after the first: which re-publish made
 // it, and what justified that re-publish.
 type ExtraCopy struct {
-	Group     string
-	Hash      string // hex, shortened
-	Seq       uint64 // this copy's position
-	FirstSeq  uint64 // the first copy's
-	Publisher string
-	Because   string // the failed publish or restart, and the sync that did not find it
+	Group     string `json:"group"`
+	Hash      string `json:"hash"`      // hex, shortened
+	Seq       uint64 `json:"seq"`       // this copy's position
+	FirstSeq  uint64 `json:"first_seq"` // the first copy's
+	Publisher string `json:"publisher"`
+	Because   string `json:"because"` // the failed publish or restart, and the sync that did not find it
 }
 
 type copies struct {

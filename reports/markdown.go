@@ -20,6 +20,9 @@ func runMarkdown(r *RunReport) string {
 	for _, w := range r.Withheld {
 		fmt.Fprintf(&b, "- withheld: **%s** never welcomed %s into %s (commit seq %d) — exempt from L1, L3, L5\n", w.Withholder, w.Installation, w.Group, w.CommitSeq)
 	}
+	for _, x := range r.ExtraCopies {
+		fmt.Fprintf(&b, "- extra copy: %s seq %d repeats seq %d (%s, by %s): %s\n", x.Group, x.Seq, x.FirstSeq, x.Hash, x.Publisher, x.Because)
+	}
 	if len(r.Violations) > 0 {
 		fmt.Fprintf(&b, "## Violations\n\n")
 	}

@@ -51,7 +51,7 @@ func Summarize(name string, r *sim.Result) *RunSummary {
 		Scenario: name, Seed: r.Seed, Steps: r.Steps, Clients: r.Clients, Groups: r.Groups,
 		MembersMean: r.MembersMean, MembersMax: r.MembersMax,
 		TraceSHA256: r.TraceSHA256, Converged: r.Converged, LivenessRounds: r.LivenessRounds, LivenessBound: r.LivenessBound,
-		Intents: r.Intents, Withholders: r.Withholders, Withheld: r.Withheld, Events: r.Events, FaultSites: r.FaultSites,
+		Intents: r.Intents, Withholders: r.Withholders, Withheld: r.Withheld, ExtraCopies: r.ExtraCopies, Events: r.Events, FaultSites: r.FaultSites,
 		WallMillis: r.WallMillis, MLSMillis: r.MLSMillis, Trace: r.Trace, Script: r.Script, Violations: []ViolationSummary{},
 	}
 	for _, v := range r.Violations {

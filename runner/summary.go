@@ -31,6 +31,9 @@ type RunSummary struct {
 	Violations     []ViolationSummary `json:"violations"`
 	Withholders    []string           `json:"withholders,omitempty"`
 	Withheld       []checker.Withheld `json:"withheld,omitempty"`
+	// ExtraCopies attributes every copy of a payload after the first: the
+	// failed publish or restart and the sync that justified re-sending it.
+	ExtraCopies []checker.ExtraCopy `json:"extra_copies,omitempty"`
 	Events         map[string]int     `json:"events"`
 	// FaultSites counts the faults that fired by engine call site, keyed
 	// "site fault" (sim.FaultSiteKey).

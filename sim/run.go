@@ -28,6 +28,7 @@ type Result struct {
 	Events         map[string]int
 	FaultSites     map[string]int // faults fired, by "site fault" (FaultSiteKey); not in the trace
 	Withheld       []checker.Withheld
+	ExtraCopies    []checker.ExtraCopy // every copy after the first of a payload, with what justified it (S9)
 	Withholders    []string
 	Trace          []string
 	Script         []ScriptStep // every command executed, with its output
@@ -101,6 +102,7 @@ func (w *World) final() {
 		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Message: err.Error()})
 	}
 	w.withheld = withheld
+	w.extraCopies = w.check.Copies()
 }
 
 func (w *World) violations() []checker.Violation {
@@ -111,7 +113,7 @@ func (w *World) violations() []checker.Violation {
 func (w *World) Result() *Result {
 	res := &Result{
 		Seed: w.seed, Steps: w.step, Clients: len(w.names), Groups: len(w.groups),
-		Withholders: append([]string(nil), w.withholders...), Withheld: w.withheld,
+		Withholders: append([]string(nil), w.withholders...), Withheld: w.withheld, ExtraCopies: w.extraCopies,
 		MLSMillis: w.meter.Millis(), MLSCalls: w.meter.Calls,
 	}
 	res.MembersMean, res.MembersMax = w.groupSizes()

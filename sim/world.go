@@ -74,14 +74,15 @@ type World struct {
 	withholders []string
 	weights     []int // per AllActions entry, after swarm selection
 
-	check     *checker.Checker
-	trace     []string
-	traceHash hash.Hash
-	step      int
-	script    []ScriptStep  // every command executed, with its output
-	settled   *settleResult // set by stabilize
-	finalDone bool          // check ran
-	withheld  []checker.Withheld
+	check       *checker.Checker
+	trace       []string
+	traceHash   hash.Hash
+	step        int
+	script      []ScriptStep  // every command executed, with its output
+	settled     *settleResult // set by stabilize
+	finalDone   bool          // check ran
+	withheld    []checker.Withheld
+	extraCopies []checker.ExtraCopy
 
 	events     map[string]int
 	stepEvents []string
