@@ -34,7 +34,7 @@ type RunSummary struct {
 	// ExtraCopies attributes every copy of a payload after the first: the
 	// failed publish or restart and the sync that justified re-sending it.
 	ExtraCopies []checker.ExtraCopy `json:"extra_copies,omitempty"`
-	Events         map[string]int     `json:"events"`
+	Events      map[string]int      `json:"events"`
 	// FaultSites counts the faults that fired by engine call site, keyed
 	// "site fault" (sim.FaultSiteKey).
 	FaultSites map[string]int `json:"fault_sites"`
