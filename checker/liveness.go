@@ -162,12 +162,19 @@ func (c *Checker) convergence(step int, g *Group, by map[string]*ClientState, is
 // L3: every accepted message is stored by every installation that was a
 // member throughout from its epoch to its position.
 func (c *Checker) completeness(step int, g *Group, by map[string]*ClientState, isExempt func(string, string, uint64) bool) {
-	stored := map[string]map[string]uint64{} // installation -> message id -> seq
+	// Keyed by id and position: a client that stored the accepted copy
+	// and then a second one (S3's fault) still holds the accepted one;
+	// keyed by id alone, the later row hid it and L3 said it was missing.
+	type copyAt struct {
+		id  string
+		seq uint64
+	}
+	stored := map[string]map[copyAt]bool{} // installation -> what it stored where
 	for inst, s := range by {
-		m := map[string]uint64{}
+		m := map[copyAt]bool{}
 		for _, msg := range s.Messages {
 			if msg.Group == g.ID {
-				m[msg.ID] = msg.Seq
+				m[copyAt{msg.ID, msg.Seq}] = true
 			}
 		}
 		stored[inst] = m
@@ -178,7 +185,7 @@ func (c *Checker) completeness(step int, g *Group, by map[string]*ClientState, i
 			if !g.Continuous(inst, msg.Epoch, msg.At) || isExempt(g.ID, inst, msg.Epoch) || c.overtaken(g, inst, msg.Epoch) {
 				continue
 			}
-			if seq, ok := stored[inst][msg.ID]; !ok || seq != msg.Seq {
+			if !stored[inst][copyAt{msg.ID, msg.Seq}] {
 				c.report(Violation{Property: "L3", Step: step, Group: g.ID, Installations: []string{inst},
 					Message: fmt.Sprintf("does not hold %s (seq %d, epoch %d), accepted while it was a member", msg.ID, msg.Seq, msg.Epoch)})
 			}
