@@ -24,6 +24,10 @@ type RunSummary struct {
 	TraceSHA256    string             `json:"trace_sha256"`
 	Determinism    string             `json:"determinism"`
 	FirstDiff      string             `json:"first_difference,omitempty"`
+	// ReplayProblem (replay only) says how the replay disagrees with its
+	// script: an output or the recorded trace hash differs, or the script
+	// ends before its checks. A replay with a problem fails.
+	ReplayProblem string `json:"replay_problem,omitempty"`
 	Converged      bool               `json:"converged"`
 	LivenessRounds int                `json:"liveness_rounds"`
 	LivenessBound  int                `json:"liveness_bound"`
@@ -62,7 +66,7 @@ type ViolationSummary struct {
 
 // Failed reports whether the run broke a property or was not deterministic.
 func (r *RunSummary) Failed() bool {
-	return len(r.Violations) > 0 || r.Determinism == DeterminismMismatch
+	return len(r.Violations) > 0 || r.Determinism == DeterminismMismatch || r.ReplayProblem != ""
 }
 
 // SweepSummary is `simrun sweep --json`.

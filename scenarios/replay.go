@@ -3,7 +3,9 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mlsim/mlsim/sim"
@@ -21,6 +23,9 @@ type Replayer struct {
 	start    time.Time
 }
 
+// worldOptions are the options a `world` line may carry.
+var worldOptions = []string{"seed", "scenario", "variant", "fixture", "width-cap", "steps"}
+
 // NewReplayer builds the world a `world` command describes.
 func NewReplayer(world sim.Cmd) (*Replayer, error) {
 	if world.Name != "world" {
@@ -33,6 +38,19 @@ func NewReplayer(world sim.Cmd) (*Replayer, error) {
 	seed, err := strconv.ParseUint(seedText, 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("world: seed %q is not a number", seedText)
+	}
+	for _, o := range world.Opts {
+		if !slices.Contains(worldOptions, o.Key) {
+			return nil, fmt.Errorf("world: unknown option %q (known: %s)", o.Key, strings.Join(worldOptions, ", "))
+		}
+	}
+	if len(world.Args) > 0 {
+		return nil, fmt.Errorf("world: unexpected argument %q (options are key=value)", world.Args[0])
+	}
+	if v, ok := world.Opt("steps"); ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > sim.MaxSteps {
+			return nil, fmt.Errorf("world: steps=%q must be a number in 0..%d", v, sim.MaxSteps)
+		}
 	}
 	r := &Replayer{Seed: seed, Scenario: "default", start: time.Now()}
 	if v, ok := world.Opt("scenario"); ok {
@@ -106,6 +124,23 @@ func Replay(s *Script) (*sim.Result, *Divergence, error) {
 	}
 	res.WallMillis = float64(time.Since(r.start)) / float64(time.Millisecond)
 	return res, div, nil
+}
+
+// Complete reports whether the script runs to its final checks: a script
+// cut short before its `check` proves nothing about liveness.
+func (s *Script) Complete() bool {
+	return len(s.Blocks) > 1 && s.Blocks[len(s.Blocks)-1].Cmd.Name == "check"
+}
+
+// RecordedHash is the trace_sha256 the script's header records (scripts
+// written by run --trace-out and shrink do), or "".
+func (s *Script) RecordedHash() string {
+	for _, c := range s.Comments {
+		if _, after, ok := strings.Cut(c, "trace_sha256 "); ok {
+			return strings.Fields(after + " ")[0]
+		}
+	}
+	return ""
 }
 
 // countSteps counts the commands before stabilize, other than queries

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -24,6 +25,10 @@ import (
 //	----
 //	intent=2 ok
 
+// maxScriptLine caps a script line (the longest real one, a garbage
+// command's hex payload, is a few KB).
+const maxScriptLine = 16 << 20
+
 // Script is a parsed script.
 type Script struct {
 	Comments []string // leading comment lines, without '#'
@@ -41,7 +46,7 @@ type Block struct {
 func ParseScript(r io.Reader) (*Script, error) {
 	s := &Script{}
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	sc.Buffer(make([]byte, 1<<16), maxScriptLine)
 	n := 0
 	var cur *Block
 	inOutput := false
@@ -83,7 +88,10 @@ func ParseScript(r io.Reader) (*Script, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("line %d: longer than %d MiB, the longest line a script may have", n+1, maxScriptLine>>20)
+		}
+		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
 	if cur != nil && !inOutput {
 		return nil, fmt.Errorf("line %d: the last command has no ---- and output", cur.Line)

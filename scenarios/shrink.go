@@ -62,10 +62,17 @@ func Shrink(s *Script, opt ShrinkOptions) (*ShrinkResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The original's recorded hash is not the shrunk script's: keep its
+	// other comments, and the hash finish recorded.
 	out.Comments = append([]string{
 		fmt.Sprintf("Shrunk from %d to %d commands (%d replays); violates %s: %s", before, len(body), sh.runs, sh.property,
 			strings.SplitN(sh.message, "\n", 2)[0]),
-	}, s.Comments...)
+	}, out.Comments...)
+	for _, c := range s.Comments {
+		if !strings.Contains(c, "trace_sha256 ") {
+			out.Comments = append(out.Comments, c)
+		}
+	}
 	return &ShrinkResult{Property: sh.property, Message: sh.message, Before: before, After: len(body), Runs: sh.runs, Script: out}, nil
 }
 
@@ -258,6 +265,7 @@ func (sh *shrinker) finish(body []sim.Cmd) (*Script, error) {
 		}
 		s.Blocks = append(s.Blocks, Block{Cmd: c, Expected: out})
 	}
+	s.Comments = []string{"trace_sha256 " + r.World.TraceSHA256()}
 	return s, nil
 }
 

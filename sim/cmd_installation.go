@@ -16,6 +16,9 @@ func init() {
 		if _, ok := w.clients[id]; ok {
 			return result{out: "skipped: exists"}, nil
 		}
+		if len(w.names) >= MaxInstallations {
+			return result{}, errorf("installation %s: a world holds at most %d installations", id, MaxInstallations)
+		}
 		err := w.createInstallation(id)
 		w.count("installation_created")
 		return result{actor: id, out: outcome(err)}, nil

@@ -92,6 +92,18 @@ func DefaultWeights() map[Action]float64 {
 	}
 }
 
+// Caps on the sizes a user controls (flags, scenario parameters, script
+// lines). Every real use fits inside them — large-world is 100,000 steps
+// and 1,000 installations, and --scale 20 makes 20,000 (about 1 MB of
+// memory each) — while a typo cannot run for weeks or ask for more memory
+// than a large machine has. --help says them.
+const (
+	MaxSteps         = 10_000_000
+	MaxInstallations = 20_000 // installations in one world, new ones included
+	MaxAccounts      = 10_000
+	MaxGroups        = 5_000
+)
+
 // Validate reports what is wrong with the parameters.
 func (p Params) Validate() error {
 	var errs []string
@@ -104,8 +116,17 @@ func (p Params) Validate() error {
 	if p.Groups < 1 {
 		errs = append(errs, "groups must be at least 1")
 	}
-	if p.Steps < 0 {
-		errs = append(errs, "steps must not be negative")
+	if p.Steps < 0 || p.Steps > MaxSteps {
+		errs = append(errs, fmt.Sprintf("steps must be in 0..%d", MaxSteps))
+	}
+	if p.Accounts > MaxAccounts {
+		errs = append(errs, fmt.Sprintf("accounts must be at most %d", MaxAccounts))
+	}
+	if p.Groups > MaxGroups {
+		errs = append(errs, fmt.Sprintf("groups must be at most %d", MaxGroups))
+	}
+	if p.Accounts*p.InstallsPer > MaxInstallations || p.MaxInstallations > MaxInstallations {
+		errs = append(errs, fmt.Sprintf("installations must be at most %d", MaxInstallations))
 	}
 	if p.Withholders > p.Groups {
 		errs = append(errs, "withholders cannot exceed groups")

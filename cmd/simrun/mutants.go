@@ -35,6 +35,7 @@ func newMutantsCommand() *cobra.Command {
 		seeds   int
 		workers int
 		only    string
+		dir     string
 		gomls   bool
 	)
 	cmd := &cobra.Command{
@@ -49,22 +50,17 @@ func newMutantsCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			list, err := mutation.Load(filepath.Join(root, "mutants"))
+			if dir == "" {
+				dir = filepath.Join(root, "mutants")
+			}
+			list, err := mutation.Load(dir)
 			if err != nil {
 				return usageError{err}
 			}
 			if only != "" {
-				keep := map[string]bool{}
-				for _, id := range strings.Split(only, ",") {
-					keep[id] = true
+				if list, err = selectMutants(list, strings.Split(only, ",")); err != nil {
+					return usageError{err}
 				}
-				var sel []mutation.Mutant
-				for _, m := range list {
-					if keep[m.ID] {
-						sel = append(sel, m)
-					}
-				}
-				list = sel
 			}
 			work, err := os.MkdirTemp("", "mlsim-mutants-")
 			if err != nil {
@@ -126,7 +122,8 @@ func newMutantsCommand() *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.IntVar(&seeds, "seeds", 300, "at most this many seeds per mutant (seeds 1..N, in chunks of 10)")
 	f.IntVar(&workers, "workers", 2, "sweep worker processes")
-	f.StringVar(&only, "only", "", "comma-separated mutant ids to run (default: all)")
+	f.StringVar(&only, "only", "", "comma-separated mutant ids to run (default: all); an unknown id is an error")
+	f.StringVar(&dir, "dir", "", "the catalogue's folder of *.mutant files (default: the module's mutants/); edits name files of this module")
 	f.BoolVar(&gomls, "gomls", true, "also hunt go-mls bugs 3-5 with the adapter variants")
 	return cmd
 }
@@ -173,4 +170,27 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// selectMutants keeps the named mutants, in catalogue order; naming one the
+// catalogue lacks is an error, never a silent "0 of 0 caught".
+func selectMutants(list []mutation.Mutant, ids []string) ([]mutation.Mutant, error) {
+	known := map[string]bool{}
+	for _, m := range list {
+		known[m.ID] = true
+	}
+	keep := map[string]bool{}
+	for _, id := range ids {
+		if !known[id] {
+			return nil, fmt.Errorf("--only: no mutant %q in the catalogue", id)
+		}
+		keep[id] = true
+	}
+	var sel []mutation.Mutant
+	for _, m := range list {
+		if keep[m.ID] {
+			sel = append(sel, m)
+		}
+	}
+	return sel, nil
 }

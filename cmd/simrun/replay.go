@@ -15,7 +15,7 @@ func newReplayCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "replay FILE",
-		Short: "Replay a script (from run --trace-out or shrink) and check every property",
+		Short: "Replay a script (from run --trace-out or shrink), verify every recorded output and its trace hash, and check every property",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errorf("replay takes one script file")}
@@ -41,8 +41,13 @@ func newReplayCommand() *cobra.Command {
 			}
 			sum := runner.Summarize(name, res)
 			sum.Determinism = runner.DeterminismSkipped
-			if div != nil {
-				sum.FirstDiff = "the replay differs from the script at " + div.String()
+			switch want := s.RecordedHash(); {
+			case div != nil:
+				sum.ReplayProblem = "the replay differs from the script at " + div.String()
+			case !s.Complete():
+				sum.ReplayProblem = "incomplete: the script ends before its final check (cut short?)"
+			case want != "" && want != res.TraceSHA256:
+				sum.ReplayProblem = fmt.Sprintf("the script records trace_sha256 %s, the replay made %s", want, res.TraceSHA256)
 			}
 			if asJSON {
 				if err := printJSON(cmd.OutOrStdout(), sum); err != nil {
@@ -80,6 +85,14 @@ func newShrinkCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{errorf("shrink needs -o OUT")}
+			}
+			if maxRuns < 1 {
+				return usageError{errorf("--max-runs must be at least 1, got %d", maxRuns)}
+			}
+			if same, err := sameFile(args[0], out); err != nil {
+				return usageError{err}
+			} else if same {
+				return usageError{errorf("shrink would write over its input %s: give -o another file", args[0])}
 			}
 			s, err := readScript(args[0])
 			if err != nil {

@@ -94,6 +94,9 @@ func printRun(w io.Writer, r *runner.RunSummary) {
 	if r.FirstDiff != "" {
 		fmt.Fprintf(w, "first difference: %s\n", r.FirstDiff)
 	}
+	if r.ReplayProblem != "" {
+		fmt.Fprintf(w, "replay: %s\n", r.ReplayProblem)
+	}
 	fmt.Fprintf(w, "intents: %d created, %d committed, %d noop, %d failed, %d open\n",
 		r.Intents.Created, r.Intents.Committed, r.Intents.Noop, r.Intents.Failed, r.Intents.Open)
 	for _, wh := range r.Withheld {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -140,4 +142,21 @@ func readScript(path string) (*scenarios.Script, error) {
 		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
 	return s, nil
+}
+
+// sameFile reports whether two paths name one file (an output that does
+// not exist yet is not its input).
+func sameFile(a, b string) (bool, error) {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	ib, err := os.Stat(b)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(ia, ib), nil
 }

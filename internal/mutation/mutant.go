@@ -86,7 +86,7 @@ func Parse(id string, r io.Reader) (Mutant, error) {
 				return m, fmt.Errorf("line %d: @@ replace before a --- file line", n)
 			}
 			cur, mode = &Edit{File: file}, "old"
-		case strings.TrimSpace(line) == "":
+		case strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#"):
 		case file == "":
 			k, v, ok := strings.Cut(line, ":")
 			if !ok {
@@ -109,13 +109,16 @@ func Parse(id string, r io.Reader) (Mutant, error) {
 			return m, fmt.Errorf("line %d: text outside an edit", n)
 		}
 	}
+	if err := sc.Err(); err != nil {
+		return m, fmt.Errorf("line %d: %w", n+1, err)
+	}
 	if mode != "" {
-		return m, fmt.Errorf("unfinished edit in %s", file)
+		return m, fmt.Errorf("line %d: the edit of %s is not finished (@@ with and @@ end)", n, file)
 	}
 	if m.Class == "" || m.Scenario == "" || len(m.Edits) == 0 {
-		return m, fmt.Errorf("a mutant needs class, scenario and at least one edit")
+		return m, fmt.Errorf("line %d: a mutant needs class:, scenario: and at least one edit", n)
 	}
-	return m, sc.Err()
+	return m, nil
 }
 
 // Apply writes the mutated files under dir and returns an overlay file for
