@@ -14,20 +14,20 @@ const (
 
 // RunSummary is `simrun run --json`.
 type RunSummary struct {
-	Scenario       string             `json:"scenario"`
-	Seed           uint64             `json:"seed"`
-	Steps          int                `json:"steps"`
-	Clients        int                `json:"clients"`
-	Groups         int                `json:"groups"`
-	MembersMean    float64            `json:"members_mean"` // per group, at the end
-	MembersMax     int                `json:"members_max"`
-	TraceSHA256    string             `json:"trace_sha256"`
-	Determinism    string             `json:"determinism"`
-	FirstDiff      string             `json:"first_difference,omitempty"`
+	Scenario    string  `json:"scenario"`
+	Seed        uint64  `json:"seed"`
+	Steps       int     `json:"steps"`
+	Clients     int     `json:"clients"`
+	Groups      int     `json:"groups"`
+	MembersMean float64 `json:"members_mean"` // per group, at the end
+	MembersMax  int     `json:"members_max"`
+	TraceSHA256 string  `json:"trace_sha256"`
+	Determinism string  `json:"determinism"`
+	FirstDiff   string  `json:"first_difference,omitempty"`
 	// ReplayProblem (replay only) says how the replay disagrees with its
 	// script: an output or the recorded trace hash differs, or the script
 	// ends before its checks. A replay with a problem fails.
-	ReplayProblem string `json:"replay_problem,omitempty"`
+	ReplayProblem  string             `json:"replay_problem,omitempty"`
 	Converged      bool               `json:"converged"`
 	LivenessRounds int                `json:"liveness_rounds"`
 	LivenessBound  int                `json:"liveness_bound"`
