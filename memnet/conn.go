@@ -70,6 +70,10 @@ func (c *conn) UploadKeyPackages(account, installation string, kps [][]byte) err
 		s.stats.Partitioned++
 		return s.netErr(c.who, "upload: partitioned")
 	}
+	if s.takeFault(s.directoryFaults, c.who) == DirectoryError {
+		s.stats.DirectoryErrors++
+		return s.netErr(c.who, "upload: directory unreachable")
+	}
 	if !s.registered[installation] {
 		s.registered[installation] = true
 		s.accounts[account] = append(s.accounts[account], installation)
@@ -101,6 +105,10 @@ func (c *conn) FetchKeyPackage(installation string) ([]byte, error) {
 	if s.partitioned[c.who] {
 		s.stats.Partitioned++
 		return nil, s.netErr(c.who, "fetch key package: partitioned")
+	}
+	if s.takeFault(s.directoryFaults, c.who) == DirectoryError {
+		s.stats.DirectoryErrors++
+		return nil, s.netErr(c.who, "fetch key package: directory unreachable")
 	}
 	q := s.dir[installation]
 	if len(q) == 0 {

@@ -16,6 +16,11 @@ const (
 	QueryError
 	// QueryShortPage: the query returns fewer envelopes than it could.
 	QueryShortPage
+	// DirectoryError: the next key package upload or fetch fails (the
+	// directory is unreachable while the topics are not). A partition
+	// cannot reach these calls: it fails the directory lookups that come
+	// first in the same engine call.
+	DirectoryError
 )
 
 func (f Fault) String() string {
@@ -30,6 +35,8 @@ func (f Fault) String() string {
 		return "query_error"
 	case QueryShortPage:
 		return "query_short_page"
+	case DirectoryError:
+		return "directory_error"
 	}
 	return "fault"
 }
@@ -42,6 +49,8 @@ func (s *Server) Arm(installation string, f Fault) {
 		s.publishFaults[installation] = append(s.publishFaults[installation], f)
 	case QueryError, QueryShortPage:
 		s.queryFaults[installation] = append(s.queryFaults[installation], f)
+	case DirectoryError:
+		s.directoryFaults[installation] = append(s.directoryFaults[installation], f)
 	}
 }
 

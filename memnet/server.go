@@ -30,9 +30,11 @@ type Server struct {
 
 	publishFaults map[string][]Fault // installation -> armed publish faults
 	queryFaults   map[string][]Fault
-	partitioned   map[string]bool
-	delayed       []delayedPublish
-	stats         Stats
+	// directoryFaults fail an installation's next key package upload or fetch.
+	directoryFaults map[string][]Fault
+	partitioned     map[string]bool
+	delayed         []delayedPublish
+	stats           Stats
 }
 
 type delayedPublish struct {
@@ -42,22 +44,23 @@ type delayedPublish struct {
 
 // Stats counts what the server did; tests and the simulator read it.
 type Stats struct {
-	Published, Lost, Ambiguous, Delayed, QueryErrors, ShortPages, Partitioned, Injected int
+	Published, Lost, Ambiguous, Delayed, QueryErrors, ShortPages, Partitioned, Injected, DirectoryErrors int
 }
 
 // New returns an empty server whose clock starts at startNs and moves tickNs
 // per publish.
 func New(startNs, tickNs int64) *Server {
 	return &Server{
-		topics:        map[string][]Record{},
-		nowNs:         startNs,
-		tick:          tickNs,
-		dir:           map[string][][]byte{},
-		accounts:      map[string][]string{},
-		registered:    map[string]bool{},
-		publishFaults: map[string][]Fault{},
-		queryFaults:   map[string][]Fault{},
-		partitioned:   map[string]bool{},
+		topics:          map[string][]Record{},
+		nowNs:           startNs,
+		tick:            tickNs,
+		dir:             map[string][][]byte{},
+		accounts:        map[string][]string{},
+		registered:      map[string]bool{},
+		publishFaults:   map[string][]Fault{},
+		queryFaults:     map[string][]Fault{},
+		directoryFaults: map[string][]Fault{},
+		partitioned:     map[string]bool{},
 	}
 }
 
@@ -150,6 +153,7 @@ func (s *Server) Heal() {
 	s.partitioned = map[string]bool{}
 	s.publishFaults = map[string][]Fault{}
 	s.queryFaults = map[string][]Fault{}
+	s.directoryFaults = map[string][]Fault{}
 }
 
 // LandDelayed lands the oldest delayed publish, if any; it reports whether

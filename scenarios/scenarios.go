@@ -65,7 +65,11 @@ var all = []Scenario{
 		Name:        "crashy",
 		Description: "crash-heavy: crashes at every boundary, restarts and transient store errors",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
-			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActCrash: 8, sim.ActRestart: 6, sim.ActStoreBusy: 5}), Swarm: true},
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActCrash: 8, sim.ActRestart: 6, sim.ActStoreBusy: 5,
+				// Consent and key package upkeep are rare in the mix; here
+				// they are common enough that crashes land in their
+				// transactions too (fault-site coverage).
+				sim.ActConsent: 4, sim.ActKeyPackages: 3}), Swarm: true},
 	},
 	{
 		Name:        "lossy-net",

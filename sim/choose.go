@@ -149,7 +149,7 @@ func (w *World) fits(c *client, a Action) bool {
 // choose resolves an action into a command.
 func (w *World) choose(a Action) Cmd {
 	switch a {
-	case ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActQueryError, ActQueryShort:
+	case ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActQueryError, ActQueryShort, ActDirectoryError:
 		kind := strings.ReplaceAll(string(a), "_", "-")
 		if a == ActQueryShort {
 			kind = "query-short-page"

@@ -9,6 +9,7 @@ func init() {
 	kinds := map[string]memnet.Fault{
 		"publish-lost": memnet.PublishLost, "publish-ambiguous": memnet.PublishAmbiguous,
 		"publish-delayed": memnet.PublishDelayed, "query-error": memnet.QueryError, "query-short-page": memnet.QueryShortPage,
+		"directory-error": memnet.DirectoryError,
 	}
 	register("fault", func(w *World, c Cmd) (result, error) {
 		if err := c.need(2, "KIND INSTALLATION"); err != nil {
@@ -16,7 +17,7 @@ func init() {
 		}
 		f, ok := kinds[c.Arg(0)]
 		if !ok {
-			return result{}, errorf("fault: unknown kind %q (publish-lost, publish-ambiguous, publish-delayed, query-error, query-short-page)", c.Arg(0))
+			return result{}, errorf("fault: unknown kind %q (publish-lost, publish-ambiguous, publish-delayed, query-error, query-short-page, directory-error)", c.Arg(0))
 		}
 		w.net.Arm(c.Arg(1), f)
 		return result{out: "armed"}, nil

@@ -53,8 +53,7 @@ var FaultSites = []FaultSite{
 	{ID: "BeginSync/Query"},
 	{ID: "CreateGroup/tx", Unreachable: "groups are created only in setup, before the schedule arms any fault"},
 	{ID: "EnsureKeyPackages/KeyPackageCount"},
-	{ID: "EnsureKeyPackages/UploadKeyPackages", UnreachableFaults: map[string]string{
-		FaultNetError: "a partition, the only network error of this call, fails KeyPackageCount first in the same engine call"}},
+	{ID: "EnsureKeyPackages/UploadKeyPackages"}, // network error: the directory-error fault
 	{ID: "EnsureKeyPackages/tx"},
 	{ID: "ProcessWelcomes/Query"},
 	{ID: "SendWelcomes/Publish"},
@@ -64,8 +63,7 @@ var FaultSites = []FaultSite{
 	{ID: "finish/tx"},
 	{ID: "loadIdentity/tx", Unreachable: "runs only inside engine.Open on a new store, whose fuse was just made: nothing is armed yet"},
 	{ID: "newIntent/tx"},
-	{ID: "planCommit/FetchKeyPackage", UnreachableFaults: map[string]string{
-		FaultNetError: "a partition, the only network error of this call, fails Installations first in the same engine call"}},
+	{ID: "planCommit/FetchKeyPackage"}, // network error: the directory-error fault
 	{ID: "planCommit/Installations"},
 	{ID: "processEnvelope/tx"},
 	{ID: "processWelcome/tx"},

@@ -39,6 +39,7 @@ const (
 	ActClockTie       Action = "clock_tie"
 	ActClockJump      Action = "clock_jump"
 	ActGarbage        Action = "garbage"
+	ActDirectoryError Action = "directory_error"
 )
 
 // AllActions lists every action in a fixed order: the schedule draws over
@@ -48,7 +49,7 @@ var AllActions = []Action{
 	ActPublish, ActSync, ActSyncBegin, ActSyncStep, ActWelcomes, ActSendWelcomes, ActKeyPackages,
 	ActCrash, ActRestart,
 	ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActLandDelayed, ActQueryError, ActQueryShort,
-	ActPartition, ActUnpartition, ActStoreBusy, ActClockTie, ActClockJump, ActGarbage,
+	ActPartition, ActUnpartition, ActStoreBusy, ActClockTie, ActClockJump, ActGarbage, ActDirectoryError,
 }
 
 // essential actions are never switched off by swarm testing: without them
@@ -88,7 +89,7 @@ func DefaultWeights() map[Action]float64 {
 		ActCrash: 2, ActRestart: 2,
 		ActPublishLost: 0.8, ActPublishAmbig: 0.8, ActPublishDelayed: 0.8, ActLandDelayed: 0.8,
 		ActQueryError: 0.8, ActQueryShort: 0.8, ActPartition: 0.4, ActUnpartition: 0.6,
-		ActStoreBusy: 0.8, ActClockTie: 0.3, ActClockJump: 0.3, ActGarbage: 1.5,
+		ActStoreBusy: 0.8, ActClockTie: 0.3, ActClockJump: 0.3, ActGarbage: 1.5, ActDirectoryError: 0.5,
 	}
 }
 

@@ -306,6 +306,7 @@ func (w *World) emit(text string) string {
 		{"publish_ambiguous", st.Ambiguous - w.lastStats.Ambiguous},
 		{"publish_delayed", st.Delayed - w.lastStats.Delayed},
 		{"query_error", st.QueryErrors - w.lastStats.QueryErrors},
+		{"directory_error", st.DirectoryErrors - w.lastStats.DirectoryErrors},
 		{"query_short_page", st.ShortPages - w.lastStats.ShortPages},
 	} {
 		for i := 0; i < d.n; i++ {
