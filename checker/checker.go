@@ -145,13 +145,3 @@ func (c *Checker) checkDelta(step int, v *client, d Delta) {
 		c.checkPosition(step, v, p)
 	}
 }
-
-// GroupsOf lists the groups an installation's store held when last read,
-// sorted.
-func (c *Checker) GroupsOf(installation string) []string {
-	v := c.byID[installation]
-	if v == nil {
-		return nil
-	}
-	return sortedKeys(v.positions)
-}

@@ -21,6 +21,6 @@ func init() {
 		}
 		err := w.createInstallation(id)
 		w.count("installation_created")
-		return result{actor: id, out: outcome(err)}, nil
+		return result{out: outcome(err)}, nil
 	})
 }

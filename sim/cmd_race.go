@@ -21,7 +21,6 @@ func init() {
 			}
 		}
 		var parts []string
-		actor := ""
 		for _, o := range c.Opts {
 			r := w.engineCall(o.Key, func(cl *client) (string, error) {
 				var err error
@@ -36,11 +35,8 @@ func init() {
 				res, err := cl.eng.PublishNext(group)
 				return fmt.Sprintf("publish=%s", res.Action), err
 			})
-			if r.actor != "" {
-				actor = r.actor
-			}
 			parts = append(parts, o.Key+": "+r.out)
 		}
-		return result{actor: actor, out: strings.Join(parts, ", ")}, nil
+		return result{out: strings.Join(parts, ", ")}, nil
 	})
 }

@@ -11,7 +11,7 @@ func init() {
 		if !ok {
 			return result{out: "skipped: no installation " + c.Arg(0)}, nil
 		}
-		return result{actor: cl.id, out: w.reopen(cl)}, nil
+		return result{out: w.reopen(cl)}, nil
 	})
 }
 

@@ -12,11 +12,10 @@ import (
 	"github.com/mlsim/mlsim/memnet"
 )
 
-// result is what a handler reports: whose store the step may have changed
-// (checked after it) and the outcome text.
+// result is what a handler reports: the outcome text. (The checker reads
+// every store that committed during the step, so no handler names one.)
 type result struct {
-	actor string
-	out   string
+	out string
 }
 
 type handler func(w *World, c Cmd) (result, error)
@@ -158,7 +157,7 @@ func (w *World) engineCall(id string, f func(c *client) (string, error)) result 
 	if detail != "" {
 		out = detail + " " + out
 	}
-	return result{actor: id, out: out}
+	return result{out: out}
 }
 
 // nextStep starts the next step: the network calls made from here on are
