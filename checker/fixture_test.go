@@ -42,6 +42,7 @@ type (
 		env      *wire.Envelope // nil: raw
 		raw      []byte
 		injected bool
+		by       string // the publisher, when not the envelope's sender (a replay)
 	}
 	groupRow struct {
 		at                    int
@@ -118,6 +119,9 @@ type world struct {
 	kps     map[string]int
 	clients []*client
 	calls   []callRow
+	// withholders are declared to Final; withheld is what it returned.
+	withholders []string
+	withheld    []checker.Withheld
 }
 
 func newWorld() *world {
@@ -158,6 +162,9 @@ func (r rec) payload() []byte {
 }
 
 func (r rec) publisher() string {
+	if r.by != "" {
+		return r.by
+	}
 	if r.env != nil {
 		return r.env.Sender
 	}
@@ -278,7 +285,8 @@ func (w *world) run(t *testing.T) *checker.Checker {
 		}
 		require.NoError(t, c.Step(k, calls))
 	}
-	_, err := c.Final(last+1, nil)
+	var err error
+	w.withheld, err = c.Final(last+1, w.withholders)
 	require.NoError(t, err)
 	return c
 }

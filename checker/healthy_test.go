@@ -36,6 +36,8 @@ const (
 //	  5 b/1#2 "late" (epoch 1 at epoch 2), re-sent          step 2
 //	  6 the same bytes: b/1's first, delayed publish        step 2
 //	  7 injected garbage                                    step 2
+//	  8 the commit at 4 again: a/1's first, delayed publish   step 2
+//	  9 and again: its second, delayed too                  step 2
 //
 // a/1 created g (and "solo", which has no topic), stores everything, and
 // ends four intents at step 2 without a payload: an add NOOP (b already
@@ -44,7 +46,9 @@ const (
 // its first publish of b/1#2 failed, a short sync page then reached the
 // head (by its cursor) without the copy, so the re-send at step 2 is
 // justified. c/1 was removed at seq 4, stores what it was owed and failed
-// its two intents as removed. d/1 holds nothing.
+// its two intents as removed. d/1 holds nothing. a/1's commit at 4 was
+// published three times: twice the publish failed (delayed) and a sync
+// then read a full page to the head without it.
 func healthy() *world {
 	w := newWorld()
 	w.dir = map[string][]string{"a": {"a/1"}, "b": {"b/1"}, "c": {"c/1"}, "d": {"d/1"}}
@@ -57,6 +61,8 @@ func healthy() *world {
 	w.put(2, msg(1, "b/1", 2, 2))
 	w.put(2, msg(1, "b/1", 2, 2))
 	w.putRaw(2, wire.GroupTopic("g"), []byte("junk"), true)
+	w.put(2, commit(1, "a/1", nil, []string{"c/1"}))
+	w.put(2, commit(1, "a/1", nil, []string{"c/1"}))
 	for _, id := range []string{"b/1", "c/1"} {
 		wl := wire.Welcome{GroupID: "g", Epoch: 1, CommitSeq: 2, Adder: "a/1", MLS: []byte{1}}
 		w.putRaw(1, wire.WelcomeTopic(id), wl.Encode(), false)
@@ -64,7 +70,7 @@ func healthy() *world {
 
 	a := w.c("a/1")
 	a.groups = []groupRow{{id: "g", epoch: 2}, {id: "solo"}}
-	a.cursors = []cursorRow{{group: "g", cursor: 4}, {at: 2, group: "g", cursor: 7}}
+	a.cursors = []cursorRow{{group: "g", cursor: 4}, {at: 2, group: "g", cursor: 9}}
 	a.members = []memberRow{{"g", []string{"a/1", "b/1"}}, {"solo", []string{"a/1"}}}
 	a.epochs = []epochRow{
 		{group: "g", via: "create", auth: "g0"},
@@ -105,7 +111,7 @@ func healthy() *world {
 
 	b := w.c("b/1")
 	b.groups = []groupRow{{id: "g", epoch: 2, joined: 1}}
-	b.cursors = []cursorRow{{group: "g", cursor: 4}, {at: 2, group: "g", cursor: 7}}
+	b.cursors = []cursorRow{{group: "g", cursor: 4}, {at: 2, group: "g", cursor: 9}}
 	b.members = []memberRow{{"g", []string{"a/1", "b/1"}}}
 	b.epochs = []epochRow{
 		{group: "g", epoch: 1, seq: 2, auth: "g1", via: "welcome"},
@@ -156,12 +162,16 @@ func healthy() *world {
 		publish(1, "b/1", "~lost", true), // lost
 		restart(1, "b/1"),
 		publish(1, "b/1", "@3", false),
-		publish(1, "a/1", "@4", false),
+		publish(1, "a/1", "@4", true), // delayed: lands at step 2, as seq 8
+		query(1, "a/1", 2, 3, 3),      // a full page to the head, without it
+		publish(1, "a/1", "@4", true), // delayed again: seq 9
+		query(1, "a/1", 3, 3, 3),
+		publish(1, "a/1", "@4", false), // seq 4
 		publish(1, "b/1", "@5", true),  // delayed: lands at step 2, as seq 6
 		query(1, "b/1", 2, 4, 3),       // a short page; b/1's cursor reaches 4 this step
 		publish(2, "b/1", "@5", false), // re-sent: seq 5
-		query(2, "a/1", 4, 7, 7),
-		query(2, "b/1", 4, 7, 7),
+		query(2, "a/1", 4, 9, 9),
+		query(2, "b/1", 4, 9, 9),
 		publish(2, "c/1", "~bye", true),
 	}
 	return w
