@@ -119,9 +119,6 @@ func setDefault(v *int, d int) {
 	}
 }
 
-// InstallationID is the client's installation.
-func (c *Client) InstallationID() string { return c.self }
-
 func (c *Client) dropCaches() {
 	c.states = map[string]GroupState{}
 	c.past = map[pastKey]GroupState{}

@@ -56,9 +56,6 @@ func (c *Client) BeginSync(groupID string, limit int) (*SyncBatch, error) {
 // Len is how many envelopes the page holds.
 func (b *SyncBatch) Len() int { return len(b.envs) }
 
-// Remaining is how many envelopes are left to step through.
-func (b *SyncBatch) Remaining() int { return len(b.envs) - b.next }
-
 // Step processes the next envelope. It returns done when the page is
 // finished. On a transient error the batch stops there: it never skips
 // ahead, and a later sync retries from the cursor.
