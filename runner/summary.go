@@ -27,7 +27,12 @@ type RunSummary struct {
 	// ReplayProblem (replay only) says how the replay disagrees with its
 	// script: an output or the recorded trace hash differs, or the script
 	// ends before its checks. A replay with a problem fails.
-	ReplayProblem  string             `json:"replay_problem,omitempty"`
+	ReplayProblem string `json:"replay_problem,omitempty"`
+	// WorkerDied (sweeps with worker processes only) says how the worker
+	// process running this seed died, twice (the seed is re-run once in a
+	// fresh worker): its exit status and the tail of its stderr. The run
+	// has no other result, and fails: a crash of the engine is a finding.
+	WorkerDied     string             `json:"worker_died,omitempty"`
 	Converged      bool               `json:"converged"`
 	LivenessRounds int                `json:"liveness_rounds"`
 	LivenessBound  int                `json:"liveness_bound"`
@@ -66,12 +71,16 @@ type ViolationSummary struct {
 
 // Failed reports whether the run broke a property or was not deterministic.
 func (r *RunSummary) Failed() bool {
-	return len(r.Violations) > 0 || r.Determinism == DeterminismMismatch || r.ReplayProblem != ""
+	return len(r.Violations) > 0 || r.Determinism == DeterminismMismatch || r.ReplayProblem != "" || r.WorkerDied != ""
 }
 
 // SweepSummary is `simrun sweep --json`.
 type SweepSummary struct {
-	Scenario           string         `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Params are the world every seed ran in (nil in summaries written
+	// before they were recorded): merge compares them field by field, and
+	// the commands printed for failing seeds are built from them.
+	Params             *Params        `json:"params,omitempty"`
 	Seeds              int            `json:"seeds"`
 	Passed             int            `json:"passed"`
 	Failed             int            `json:"failed"`

@@ -27,6 +27,16 @@ type SweepOptions struct {
 	WorkerCommand func() *exec.Cmd
 	// Progress, if set, is told after every finished seed.
 	Progress func(done, total, failed int)
+	// Done are runs an earlier, interrupted sweep finished (resume): they
+	// are folded in as they are and their seeds must not be in the list.
+	Done []RunSummary
+	// OnRun, if set, is given every finished run as it finishes (in the
+	// order they finish), so that a sweep that is killed keeps what it
+	// ran. An error stops the sweep: no more seeds are started.
+	OnRun func(*RunSummary) error
+	// Log, if set, is told what the sweep did on its own, such as
+	// re-running a seed whose worker died.
+	Log func(format string, args ...any)
 }
 
 // ParseSeeds reads "A..B" (inclusive) or a single seed.
@@ -82,39 +92,62 @@ func ShardSeeds(seeds []uint64, i, n int) []uint64 {
 	return out
 }
 
-// Sweep runs every seed and folds the results into one summary, in seed
-// order, whatever the number of workers.
+// Sweep runs every seed and folds the results, with opt.Done, into one
+// summary, in seed order, whatever the number of workers.
 func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSummary, error) {
 	start := time.Now()
-	runs := make([]RunSummary, 0, len(seeds))
-	var mu sync.Mutex
+	runs := make([]RunSummary, 0, len(opt.Done)+len(seeds))
 	failed := 0
-	record := func(r *RunSummary) {
+	for _, r := range opt.Done {
+		runs = append(runs, r)
+		if r.Failed() {
+			failed++
+		}
+	}
+	total := len(opt.Done) + len(seeds)
+	var (
+		mu      sync.Mutex
+		stopErr error
+	)
+	// record keeps a finished run; it reports false once the sweep must
+	// stop (OnRun failed).
+	record := func(r *RunSummary) bool {
 		mu.Lock()
 		defer mu.Unlock()
+		if stopErr != nil {
+			return false
+		}
 		r.Trace, r.Script = nil, nil
+		if opt.OnRun != nil {
+			if err := opt.OnRun(r); err != nil {
+				stopErr = err
+				return false
+			}
+		}
 		runs = append(runs, *r)
 		if r.Failed() {
 			failed++
 		}
 		if opt.Progress != nil {
-			opt.Progress(len(runs), len(seeds), failed)
+			opt.Progress(len(runs), total, failed)
 		}
+		return true
 	}
-	var err error
 	if opt.WorkerCommand == nil || opt.Workers <= 1 {
 		for _, seed := range seeds {
-			r, rerr := RunSeed(sc, seed, Options{Steps: opt.Steps, CheckDeterminism: DeterminismSampled(seed, opt.DeterminismRatio)})
-			if rerr != nil {
-				return nil, rerr
+			r, err := RunSeed(sc, seed, Options{Steps: opt.Steps, CheckDeterminism: DeterminismSampled(seed, opt.DeterminismRatio)})
+			if err != nil {
+				return nil, err
 			}
-			record(r)
+			if !record(r) {
+				break
+			}
 		}
-	} else {
-		err = inWorkers(seeds, opt, record)
-	}
-	if err != nil {
+	} else if err := inWorkers(sc, seeds, opt, record); err != nil {
 		return nil, err
+	}
+	if stopErr != nil {
+		return nil, stopErr
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Seed < runs[j].Seed })
 	s := Fold(sc.Name, runs)
@@ -152,7 +185,7 @@ func Fold(scenario string, runs []RunSummary) *SweepSummary {
 
 // inWorkers hands seeds to worker processes one at a time over stdin and
 // reads one JSON summary per seed from stdout.
-func inWorkers(seeds []uint64, opt SweepOptions, record func(*RunSummary)) error {
+func inWorkers(sc scenarios.Scenario, seeds []uint64, opt SweepOptions, record func(*RunSummary) bool) error {
 	queue := make(chan uint64, len(seeds))
 	for _, s := range seeds {
 		queue <- s
@@ -165,7 +198,7 @@ func inWorkers(seeds []uint64, opt SweepOptions, record func(*RunSummary)) error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- runWorker(opt.WorkerCommand(), queue, record)
+			errs <- feedWorkers(sc, queue, opt, record)
 		}()
 	}
 	wg.Wait()
@@ -179,56 +212,215 @@ func inWorkers(seeds []uint64, opt SweepOptions, record func(*RunSummary)) error
 	return errors.Join(all...)
 }
 
-func runWorker(cmd *exec.Cmd, queue <-chan uint64, record func(*RunSummary)) error {
+// feedWorkers keeps one worker process busy with seeds from the queue.
+// A worker that dies (a crash in the engine, the OOM killer, a bug in the
+// worker) costs one seed, not the sweep: the seed is re-run once in a
+// fresh worker — a death caused by the machine rather than the seed is
+// gone then — and if that worker dies too the seed is kept as a failing
+// run saying how (RunSummary.WorkerDied), and the sweep goes on with
+// another fresh worker.
+func feedWorkers(sc scenarios.Scenario, queue <-chan uint64, opt SweepOptions, record func(*RunSummary) bool) error {
+	var w *worker
+	defer func() {
+		if w != nil {
+			w.close()
+		}
+	}()
+	// runOn runs one seed, starting a worker if none is running; a death
+	// is returned as its cause, with w cleared.
+	runOn := func(seed uint64) (*RunSummary, string, error) {
+		if w == nil {
+			var err error
+			if w, err = startWorker(opt.WorkerCommand()); err != nil {
+				return nil, "", err
+			}
+		}
+		r, cause := w.run(seed)
+		if cause != "" {
+			w = nil
+		}
+		return r, cause, nil
+	}
+	for seed := range queue {
+		r, cause, err := runOn(seed)
+		if err != nil {
+			return err
+		}
+		if cause != "" {
+			if opt.Log != nil {
+				opt.Log("worker died running seed %d (%s); running it again in a fresh worker", seed, firstLine(cause))
+			}
+			var again string
+			if r, again, err = runOn(seed); err != nil {
+				return err
+			}
+			if again != "" {
+				if opt.Log != nil {
+					opt.Log("worker died again running seed %d: the seed fails (%s)", seed, firstLine(again))
+				}
+				r = diedRun(sc, seed, opt.Steps, again)
+			}
+		}
+		if !record(r) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// diedRun is the failing run of a seed whose worker died twice.
+func diedRun(sc scenarios.Scenario, seed uint64, steps int, cause string) *RunSummary {
+	if steps <= 0 {
+		steps = sc.Params.Steps
+	}
+	return &RunSummary{Scenario: sc.Name, Seed: seed, Steps: steps, Determinism: DeterminismSkipped,
+		Violations: []ViolationSummary{}, Events: map[string]int{}, FaultSites: map[string]int{}, WorkerDied: cause}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// worker is one running `simrun worker` process.
+type worker struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *bufio.Scanner
+	stderr *tailBuffer
+}
+
+func startWorker(cmd *exec.Cmd) (*worker, error) {
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	w := &worker{cmd: cmd, stdin: stdin, out: bufio.NewScanner(stdout), stderr: &tailBuffer{max: 4 << 10}}
+	w.out.Buffer(make([]byte, 1<<20), 1<<28)
+	cmd.Stderr = w.stderr
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+		return nil, fmt.Errorf("start worker: %w", err)
 	}
-	out := bufio.NewScanner(stdout)
-	out.Buffer(make([]byte, 1<<20), 1<<28)
-	var werr error
-	for seed := range queue {
-		if _, err := fmt.Fprintf(stdin, "%d\n", seed); err != nil {
-			werr = fmt.Errorf("worker: %w", err)
-			break
+	return w, nil
+}
+
+// run hands the worker one seed and reads its summary; if the worker
+// does not give one, it is stopped and the cause returned: its exit
+// status and the tail of its stderr.
+func (w *worker) run(seed uint64) (*RunSummary, string) {
+	var problem string
+	if _, err := fmt.Fprintf(w.stdin, "%d\n", seed); err != nil {
+		problem = "could not be given the seed: " + err.Error()
+	} else if !w.out.Scan() {
+		problem = "output closed"
+		if err := w.out.Err(); err != nil {
+			problem = "output unreadable: " + err.Error()
 		}
-		if !out.Scan() {
-			werr = fmt.Errorf("worker stopped at seed %d: %v %s", seed, out.Err(), stderr.String())
-			break
-		}
+	} else {
 		var r RunSummary
-		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-			werr = fmt.Errorf("worker output for seed %d: %w", seed, err)
-			break
+		err := json.Unmarshal(w.out.Bytes(), &r)
+		if err == nil && r.Seed == seed {
+			return &r, ""
 		}
-		record(&r)
+		problem = fmt.Sprintf("answered with something else than seed %d's summary: %.200q", seed, w.out.Text())
 	}
-	_ = stdin.Close()
-	_, _ = io.Copy(io.Discard, stdout)
-	if err := cmd.Wait(); err != nil && werr == nil {
-		werr = fmt.Errorf("worker: %w: %s", err, stderr.String())
+	status := w.stop()
+	tail := w.stderr.tail()
+	lines := strings.Split(tail, "\n")
+	return nil, fmt.Sprintf("worker process running seed %d: %s, %s; last stderr line: %s\nend of its stderr:\n%s",
+		seed, status, problem, lines[len(lines)-1], tail)
+}
+
+// stop ends the process (closing its stdin ends a healthy worker; one
+// that does not exit within 10 s is killed) and returns its exit status.
+func (w *worker) stop() string {
+	_ = w.stdin.Close()
+	timer := time.AfterFunc(10*time.Second, func() { _ = w.cmd.Process.Kill() })
+	defer timer.Stop()
+	// Wait closes stdout, which a worker killed mid-line may still hold.
+	err := w.cmd.Wait()
+	if err == nil {
+		return "exit status 0"
 	}
-	return werr
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.String() // "exit status 3", "signal: killed"
+	}
+	return err.Error()
+}
+
+// close ends a worker that did its work: with its stdin closed it exits;
+// anything it still prints is read, so it cannot block on a full pipe.
+func (w *worker) close() {
+	_ = w.stdin.Close()
+	for w.out.Scan() {
+	}
+	_ = w.cmd.Wait()
+}
+
+// tailBuffer keeps the last max bytes written to it (a worker's stderr:
+// the end says why it died), and the first line that starts a Go panic
+// or fatal error, which a long goroutine dump would push out of the tail.
+type tailBuffer struct {
+	mu    sync.Mutex
+	max   int
+	buf   []byte
+	panic string
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.panic == "" {
+		for _, line := range strings.Split(string(p), "\n") {
+			if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+				t.panic = line
+				break
+			}
+		}
+	}
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) tail() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	text := strings.TrimRight(string(t.buf), "\n")
+	lines := strings.Split(text, "\n")
+	if len(lines) > 20 {
+		lines = lines[len(lines)-20:]
+	}
+	text = strings.Join(lines, "\n")
+	if t.panic != "" && !strings.Contains(text, t.panic) {
+		text = t.panic + "\n...\n" + text
+	}
+	if text == "" {
+		return "(nothing)"
+	}
+	return text
 }
 
 // ServeWorker is the worker side: read seeds from in, write one JSON
-// summary per line to out.
-func ServeWorker(sc scenarios.Scenario, steps int, ratio float64, in io.Reader, out io.Writer) error {
+// summary per line to out. beforeSeed, if set, is called with each seed
+// before it runs (simrun's test hook that kills a worker).
+func ServeWorker(sc scenarios.Scenario, steps int, ratio float64, in io.Reader, out io.Writer, beforeSeed func(uint64)) error {
 	lines := bufio.NewScanner(in)
 	enc := json.NewEncoder(out)
 	for lines.Scan() {
 		seed, err := strconv.ParseUint(strings.TrimSpace(lines.Text()), 10, 64)
 		if err != nil {
 			return fmt.Errorf("worker: bad seed %q", lines.Text())
+		}
+		if beforeSeed != nil {
+			beforeSeed(seed)
 		}
 		r, err := RunSeed(sc, seed, Options{Steps: steps, CheckDeterminism: DeterminismSampled(seed, ratio)})
 		if err != nil {
