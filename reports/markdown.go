@@ -15,6 +15,7 @@ func runMarkdown(r *RunReport) string {
 	fmt.Fprintf(&b, "| %d | %d | %d | %.1f / %d | %d / %d | %s | %.0f | %.0f |\n\n", r.Steps, r.Clients, r.Groups, r.MembersMean, r.MembersMax,
 		r.LivenessRounds, r.LivenessBound, r.Determinism, r.WallMillis, r.MLSMillis)
 	fmt.Fprintf(&b, "trace_sha256 `%s`\n\n", r.TraceSHA256)
+	fmt.Fprintf(&b, "Reproduce: `%s`\n\n", runParams(r).RunCommand(r.Seed))
 	fmt.Fprintf(&b, "Intents: %d created, %d committed, %d noop, %d failed, %d open.\n\n",
 		r.Intents.Created, r.Intents.Committed, r.Intents.Noop, r.Intents.Failed, r.Intents.Open)
 	for _, w := range r.Withheld {
@@ -45,6 +46,7 @@ func runMarkdown(r *RunReport) string {
 func sweepMarkdown(r *SweepReport) string {
 	var b strings.Builder
 	v, _ := verdict(r.Failed > 0)
+	p := r.World()
 	fmt.Fprintf(&b, "# %s — sweep of `%s`\n\n", v, r.Scenario)
 	fmt.Fprintf(&b, "| seeds | passed | failed | determinism re-checked | steps | wall s |\n|---|---|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %.1f |\n\n", r.Seeds, r.Passed, r.Failed, r.DeterminismChecked, r.Steps, r.WallMillis/1000)
@@ -61,9 +63,12 @@ func sweepMarkdown(r *SweepReport) string {
 			if run.Determinism == "mismatch" {
 				what = append(what, "not deterministic: "+firstLine(run.FirstDiff))
 			}
-			fmt.Fprintf(&b, "- seed %d: %s\n", run.Seed, strings.Join(dedupe(what), "; "))
+			if run.WorkerDied != "" {
+				what = append(what, "worker died: "+firstLine(run.WorkerDied))
+			}
+			fmt.Fprintf(&b, "- seed %d: %s  \n  reproduce: `%s`\n", run.Seed, strings.Join(dedupe(what), "; "), p.RunCommand(run.Seed))
 		}
-		fmt.Fprintf(&b, "\nReplay one: `simrun run --scenario %s --seed N`\n\n", r.Scenario)
+		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "## Events\n\n| event | count |\n|---|---|\n")
 	for _, e := range sortedEvents(r.Events, 0) {

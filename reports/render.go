@@ -5,12 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/runner"
 )
 
 //go:embed templates/*.tmpl
@@ -28,6 +27,7 @@ const (
 
 type runView struct {
 	R            *RunReport
+	Reproduce    string // the command that runs this seed again
 	Verdict      string
 	VerdictClass string
 	Violations   []violationView
@@ -86,8 +86,17 @@ func verdict(failed bool) (string, string) {
 	return "PASS", "pass"
 }
 
-func renderRun(dir string, r *RunReport) error {
-	v := runView{R: r, Events: sortedEvents(r.Events, 0), FaultSites: buildFaultSiteTable(r.FaultSites)}
+// runParams is the world of a run report: recorded, or for a report
+// written before worlds were recorded, read back from its scenario label.
+func runParams(r *RunReport) runner.Params {
+	if r.World != nil {
+		return *r.World
+	}
+	return runner.ParamsFromName(r.Scenario, r.Steps)
+}
+
+func renderRun(r *RunReport) (Files, error) {
+	v := runView{R: r, Reproduce: runParams(r).RunCommand(r.Seed), Events: sortedEvents(r.Events, 0), FaultSites: buildFaultSiteTable(r.FaultSites)}
 	v.Verdict, v.VerdictClass = verdict(r.Failed())
 	for i, x := range r.Violations {
 		v.Violations = append(v.Violations, violationView{ID: fmt.Sprintf("violation-%d", i+1), Property: x.Property,
@@ -136,10 +145,11 @@ func renderRun(dir string, r *RunReport) error {
 		}
 		v.Groups = append(v.Groups, gv)
 	}
-	if err := renderFile(dir, "index.html", "run.html.tmpl", v); err != nil {
-		return err
+	page, err := renderFile("index.html", "run.html.tmpl", v)
+	if err != nil {
+		return nil, err
 	}
-	return os.WriteFile(filepath.Join(dir, "summary.md"), []byte(runMarkdown(r)), 0o644)
+	return Files{"index.html": page, "summary.md": []byte(runMarkdown(r))}, nil
 }
 
 type sweepView struct {
@@ -154,8 +164,8 @@ type sweepView struct {
 }
 
 type failingSeed struct {
-	Seed       uint64
-	Link, What string
+	Seed                  uint64
+	Link, What, Reproduce string
 }
 
 type seedRow struct {
@@ -167,7 +177,8 @@ type seedRow struct {
 	Hash, Link     string
 }
 
-func renderSweep(dir string, r *SweepReport) error {
+func renderSweep(r *SweepReport) (Files, error) {
+	p := r.World()
 	v := sweepView{R: r, WallSeconds: r.WallMillis / 1000, Events: sortedEvents(r.Events, 400), FaultSites: buildFaultSiteTable(r.FaultSites)}
 	v.Verdict, v.VerdictClass = verdict(r.Failed > 0)
 	for _, run := range r.Runs {
@@ -187,24 +198,26 @@ func renderSweep(dir string, r *SweepReport) error {
 			if run.Determinism == "mismatch" {
 				what = append(what, "not deterministic")
 			}
-			v.Failing = append(v.Failing, failingSeed{Seed: run.Seed, Link: link, What: strings.Join(dedupe(what), "; ")})
+			if run.WorkerDied != "" {
+				what = append(what, "worker died: "+firstLine(run.WorkerDied))
+			}
+			v.Failing = append(v.Failing, failingSeed{Seed: run.Seed, Link: link, What: strings.Join(dedupe(what), "; "),
+				Reproduce: p.RunCommand(run.Seed)})
 		}
 	}
-	if err := renderFile(dir, "index.html", "sweep.html.tmpl", v); err != nil {
-		return err
+	page, err := renderFile("index.html", "sweep.html.tmpl", v)
+	if err != nil {
+		return nil, err
 	}
-	return os.WriteFile(filepath.Join(dir, "summary.md"), []byte(sweepMarkdown(r)), 0o644)
+	return Files{"index.html": page, "summary.md": []byte(sweepMarkdown(r))}, nil
 }
 
-func renderFile(dir, name, tmpl string, data any) error {
+func renderFile(name, tmpl string, data any) ([]byte, error) {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, tmpl, data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
+	return b.Bytes(), nil
 }
 
 // sortedEvents lists event counts by name; bars scale to barWidth.

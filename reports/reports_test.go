@@ -50,8 +50,8 @@ func TestLongRunStaysSmall(t *testing.T) {
 		trace = append(trace, fmt.Sprintf("%d sync %s g%d -> ok | commit_accepted g%d seq=%d epoch=%d sender=%s; commit_won g%d seq=%d intent=%d epoch=%d; welcome_sent g%d seq=%d to=x/1 epoch=%d; message_stored g%d seq=%d %s#%d epoch=%d",
 			i, inst, i%3, i%3, i, i/10, inst, i%3, i, i, i/10, i%3, i, i/10, i%3, i, inst, i, i/10))
 	}
-	s := &runner.RunSummary{Scenario: "synthetic", Seed: 1, Steps: 10000, Trace: trace, Events: map[string]int{"commit_won": 10000},
-		Violations: []runner.ViolationSummary{{Property: "L1", Name: "convergence", Step: 9999, Group: "g0",
+	s := &runner.RunSummary{Scenario: "synthetic", Seed: 1, Steps: 10000, Determinism: runner.DeterminismSkipped, Trace: trace, Events: map[string]int{"commit_won": 10000},
+		Violations: []runner.ViolationSummary{{Property: "L1", Name: "convergence", Step: 9999, Group: "g0", Seed: 1,
 			Installations: []string{"user1/1"}, Trace: trace[9990:]}}}
 	dir := t.TempDir()
 	r := NewRunReport(s)
@@ -103,7 +103,6 @@ func TestFaultSiteTable(t *testing.T) {
 	require.Contains(t, string(md), "| send/Publish | 2 | 2 | · | 7 |  |")
 	require.Contains(t, string(md), "| loadIdentity/tx | 0 | 0 | 0 | · | not required: ")
 	require.Contains(t, string(md), "| mystery/tx | 0 | 1 | 0 | 0 | not in sim.FaultSites |")
-	require.Contains(t, string(md), "| planCommit/FetchKeyPackage | 2 | 2 | · | 0 | net_error not required: ")
 
 	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
 	require.NoError(t, err)
