@@ -23,7 +23,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("SIMRUN_AS_MAIN") == "1" {
 		os.Exit(execute(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if sweepCache.root != "" {
+		os.RemoveAll(sweepCache.root)
+	}
+	os.Exit(code)
 }
 
 type result struct {

@@ -35,11 +35,14 @@ func newReplayCommand() *cobra.Command {
 				return usageError{err}
 			}
 			world := s.Blocks[0].Cmd
-			name, _ := world.Opt("scenario")
-			if v, ok := world.Opt("variant"); ok {
-				name += "+" + v
+			var p runner.Params
+			p.Scenario, _ = world.Opt("scenario")
+			if p.Scenario == "" {
+				p.Scenario = "default" // as the replayer builds it
 			}
-			sum := runner.Summarize(name, res)
+			p.Variant, _ = world.Opt("variant")
+			p.Fixture, _ = world.Opt("fixture")
+			sum := runner.Summarize(p.Name(), res)
 			sum.Determinism = runner.DeterminismSkipped
 			switch want := s.RecordedHash(); {
 			case div != nil:
@@ -54,7 +57,11 @@ func newReplayCommand() *cobra.Command {
 					return err
 				}
 			} else {
-				printRun(cmd.OutOrStdout(), sum)
+				hint := ""
+				if sum.ReplayProblem == "" {
+					hint = shrinkCommand(args[0])
+				}
+				printRun(cmd.OutOrStdout(), sum, hint)
 			}
 			if sum.Failed() {
 				return errViolated
@@ -89,6 +96,9 @@ func newShrinkCommand() *cobra.Command {
 			if maxRuns < 1 {
 				return usageError{errorf("--max-runs must be at least 1, got %d", maxRuns)}
 			}
+			if err := checkOutFile("-o", out); err != nil {
+				return err
+			}
 			if same, err := sameFile(args[0], out); err != nil {
 				return usageError{err}
 			} else if same {
@@ -106,7 +116,7 @@ func newShrinkCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			if err := writeScript(out, r.Script, fmt.Sprintf("simrun shrink %s", args[0])); err != nil {
+			if err := writeScript(out, r.Script, runner.CommandLine("shrink", args[0], "-o", out)); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %d commands -> %d in %d replays; wrote %s\n",

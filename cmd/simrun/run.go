@@ -20,6 +20,7 @@ func newRunCommand() *cobra.Command {
 		steps    int
 		asJSON   bool
 		out      string
+		force    bool
 		noCheck  bool
 		traceOut string
 	)
@@ -28,25 +29,37 @@ func newRunCommand() *cobra.Command {
 		Short: "Run one seed (twice, to check determinism) and check every property",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sc, err := world.scenario()
+			if steps < 0 {
+				return usageError{errorf("--steps must not be negative")}
+			}
+			sc, params, err := world.resolve(steps)
 			if err != nil {
 				return err
 			}
-			if steps < 0 {
-				return usageError{errorf("--steps must not be negative")}
+			if traceOut != "" {
+				if err := checkOutFile("--trace-out", traceOut); err != nil {
+					return err
+				}
+			}
+			var dir *outDir
+			if out != "" {
+				plan := outPlan{files: runPageFiles}
+				if dir, err = openOut("--out "+out, out, force, plan, nil); err != nil {
+					return err
+				}
 			}
 			r, err := runner.RunSeed(sc, seed, runner.Options{Steps: steps, CheckDeterminism: !noCheck})
 			if err != nil {
 				return usageError{err}
 			}
-			if out != "" {
-				if err := writeRun(out, r); err != nil {
+			if dir != nil {
+				if err := writeRun(dir, "", r, params); err != nil {
 					return err
 				}
 			}
 			if traceOut != "" {
-				if err := writeScript(traceOut, scenarios.FromRun(baseName(sc.Name), seed, r.Params, r.Script),
-					fmt.Sprintf("simrun run --scenario %s --seed %d: trace_sha256 %s", sc.Name, seed, r.TraceSHA256)); err != nil {
+				if err := writeScript(traceOut, scenarios.FromRun(params.Scenario, seed, r.Params, r.Script),
+					fmt.Sprintf("%s: trace_sha256 %s", params.RunCommand(seed), r.TraceSHA256)); err != nil {
 					return err
 				}
 			}
@@ -55,7 +68,7 @@ func newRunCommand() *cobra.Command {
 					return err
 				}
 			} else {
-				printRun(cmd.OutOrStdout(), r)
+				printRun(cmd.OutOrStdout(), r, runShrinkHint(params, seed, traceOut))
 			}
 			if r.Failed() {
 				return errViolated
@@ -68,22 +81,45 @@ func newRunCommand() *cobra.Command {
 	f.Uint64Var(&seed, "seed", 1, "seed")
 	f.IntVar(&steps, "steps", 0, "fault-phase steps (0: the scenario's)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
-	f.StringVar(&out, "out", "", "directory to write the report into (summary.json, summary.md, index.html, trace.txt)")
+	f.StringVar(&out, "out", "", "folder to write the report into (summary.json, summary.md, index.html, trace.txt; listed in "+manifestName+")")
+	f.BoolVar(&force, "force", false, "let --out overwrite files in the folder that simrun did not write")
 	f.BoolVar(&noCheck, "no-determinism", false, "run the seed once (skip the determinism re-run)")
 	f.StringVar(&traceOut, "trace-out", "", "write the executed schedule as a replayable script")
 	return cmd
 }
 
-// writeRun writes the run's report (summary.json, summary.md, index.html)
-// and its full trace.
-func writeRun(dir string, r *runner.RunSummary) error {
-	if err := reports.WriteRun(dir, reports.NewRunReport(r)); err != nil {
+// writeRun writes a run's report (summary.json, summary.md, index.html)
+// and its full trace under prefix ("" or a sweep's "seeds/N/").
+func writeRun(dir *outDir, prefix string, r *runner.RunSummary, params runner.Params) error {
+	rep := reports.NewRunReport(r)
+	rep.World = &params
+	files, err := reports.RunFiles(rep)
+	if err != nil {
 		return err
 	}
-	return writeFile(dir, "trace.txt", []byte(strings.Join(r.Trace, "\n")+"\n"))
+	files["trace.txt"] = []byte(strings.Join(r.Trace, "\n") + "\n")
+	return dir.writeFiles(prefix, files)
 }
 
-func printRun(w io.Writer, r *runner.RunSummary) {
+// runShrinkHint is the command that writes a failing run down as a
+// script and shrinks it (one shell line: run, then shrink).
+func runShrinkHint(p runner.Params, seed uint64, traceOut string) string {
+	if traceOut != "" {
+		return shrinkCommand(traceOut)
+	}
+	trace := fmt.Sprintf("%s-%d.txt", p.Scenario, seed)
+	args := append(p.RunArgs(seed), "--no-determinism", "--trace-out", trace)
+	return runner.CommandLine(args...) + " && " + shrinkCommand(trace)
+}
+
+// shrinkCommand shrinks a script into NAME.min.txt beside it.
+func shrinkCommand(script string) string {
+	return runner.CommandLine("shrink", script, "-o", strings.TrimSuffix(script, ".txt")+".min.txt")
+}
+
+// printRun prints a run for people; shrinkHint, printed when a property
+// was violated, is the command that minimises it.
+func printRun(w io.Writer, r *runner.RunSummary, shrinkHint string) {
 	verdict := "PASS"
 	if r.Failed() {
 		verdict = "FAIL"
@@ -115,6 +151,9 @@ func printRun(w io.Writer, r *runner.RunSummary) {
 		for _, line := range v.Trace {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
+	}
+	if len(r.Violations) > 0 && shrinkHint != "" {
+		fmt.Fprintf(w, "\nshrink it: %s\n", shrinkHint)
 	}
 }
 

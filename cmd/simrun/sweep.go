@@ -27,14 +27,33 @@ func newSweepCommand() *cobra.Command {
 		ratio   float64
 		asJSON  bool
 		out     string
+		force   bool
 		shard   string
+		resume  string
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep --scenario S --seeds A..B",
 		Short: "Run a range of seeds over worker processes and summarise",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sc, err := world.scenario()
+			what := "--out " + out
+			if resume != "" {
+				if out != "" && filepath.Clean(out) != filepath.Clean(resume) {
+					return usageError{errorf("--resume %s writes into the folder it resumes: leave --out out, or give the same folder", resume)}
+				}
+				rec, err := readSweepRecord(resume)
+				if err != nil {
+					return err
+				}
+				if err := rec.apply(cmd.Flags(), &world, &seeds, &steps, &shard, &ratio); err != nil {
+					return usageError{fmt.Errorf("--resume %s: %w", resume, err)}
+				}
+				out, what = resume, "--resume "+resume
+			}
+			if steps < 0 {
+				return usageError{errorf("--steps must not be negative")}
+			}
+			sc, params, err := world.resolve(steps)
 			if err != nil {
 				return err
 			}
@@ -55,11 +74,21 @@ func newSweepCommand() *cobra.Command {
 			if ratio < 0 || ratio > 1 {
 				return usageError{errorf("--determinism-ratio must be between 0 and 1")}
 			}
-			if steps < 0 {
-				return usageError{errorf("--steps must not be negative")}
-			}
 			opt := runner.SweepOptions{Steps: steps, DeterminismRatio: ratio, Workers: workers,
-				Progress: newProgress(os.Stderr, len(list))}
+				Progress: newProgress(os.Stderr, len(list)),
+				Log:      func(format string, a ...any) { fmt.Fprintf(os.Stderr, "simrun: "+format+"\n", a...) }}
+			var dir *outDir
+			if out != "" {
+				rec := sweepRecord{Params: params, Seeds: seeds, Shard: shard, DeterminismRatio: ratio}
+				var results *os.File
+				dir, results, opt.Done, err = openSweepOut(what, out, force, resume != "", rec, list)
+				if err != nil {
+					return err
+				}
+				defer results.Close()
+				opt.OnRun = func(r *runner.RunSummary) error { return appendResult(results, r) }
+			}
+			todo := missingSeeds(list, opt.Done)
 			if workers > 1 {
 				exe, err := os.Executable()
 				if err != nil {
@@ -70,12 +99,13 @@ func newSweepCommand() *cobra.Command {
 						"--determinism-ratio", strconv.FormatFloat(ratio, 'g', -1, 64))
 				}
 			}
-			s, err := runner.Sweep(sc, list, opt)
+			s, err := runner.Sweep(sc, todo, opt)
 			if err != nil {
 				return err
 			}
-			if out != "" {
-				if err := writeSweep(out, sc, s, steps); err != nil {
+			s.Params = &params
+			if dir != nil {
+				if err := writeSweep(dir, sc, s, steps, params); err != nil {
 					return err
 				}
 			}
@@ -99,27 +129,48 @@ func newSweepCommand() *cobra.Command {
 	f.IntVar(&workers, "workers", 1, "worker processes")
 	f.Float64Var(&ratio, "determinism-ratio", 0.1, "share of seeds re-run to check determinism, chosen by seed")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
-	f.StringVar(&out, "out", "", "directory to write the report into (summary.json, summary.md, index.html; seeds/N/ for failing seeds)")
+	f.StringVar(&out, "out", "", "folder to write the report into (summary.json, summary.md, index.html; seeds/N/ for failing seeds; sweep.json and results.jsonl as it goes; listed in "+manifestName+")")
+	f.BoolVar(&force, "force", false, "let --out overwrite files in the folder that simrun did not write")
 	f.StringVar(&shard, "shard", "", "run only the i-th of n disjoint slices of the seeds (i/n, 1-based), assigned by seed")
+	f.StringVar(&resume, "resume", "", "finish the interrupted sweep whose --out was this folder: run the seeds its results.jsonl lacks, with the parameters of its sweep.json")
 	return cmd
 }
 
 // writeSweep writes the sweep's report, and a full run report for each
-// failing seed (re-run here: a run is a pure function of its seed).
-func writeSweep(dir string, sc scenarios.Scenario, s *runner.SweepSummary, steps int) error {
+// failing seed (re-run here: a run is a pure function of its seed). A
+// seed whose worker died has no page: re-running it here could kill the
+// sweep's own process.
+func writeSweep(dir *outDir, sc scenarios.Scenario, s *runner.SweepSummary, steps int, params runner.Params) error {
 	r := &reports.SweepReport{SweepSummary: *s, SeedReports: map[string]string{}}
-	for _, seed := range s.FailingSeeds {
+	var pages []uint64
+	var planned []string
+	for _, run := range s.Runs {
+		if run.Failed() && run.WorkerDied == "" {
+			pages = append(pages, run.Seed)
+			for _, name := range runPageFiles {
+				planned = append(planned, fmt.Sprintf("seeds/%d/%s", run.Seed, name))
+			}
+		}
+	}
+	if err := dir.plan(planned...); err != nil {
+		return err
+	}
+	for _, seed := range pages {
 		run, err := runner.RunSeed(sc, seed, runner.Options{Steps: steps})
 		if err != nil {
 			return err
 		}
-		rel := fmt.Sprintf("seeds/%d", seed)
-		if err := writeRun(filepath.Join(dir, rel), run); err != nil {
+		rel := fmt.Sprintf("seeds/%d/", seed)
+		if err := writeRun(dir, rel, run, params); err != nil {
 			return err
 		}
-		r.SeedReports[fmt.Sprint(seed)] = rel + "/index.html"
+		r.SeedReports[fmt.Sprint(seed)] = rel + "index.html"
 	}
-	return reports.WriteSweep(dir, r)
+	files, err := reports.SweepFiles(r)
+	if err != nil {
+		return err
+	}
+	return dir.writeFiles("", files)
 }
 
 func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
@@ -135,15 +186,27 @@ func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
 			ids = append(ids, strconv.FormatUint(x, 10))
 		}
 		fmt.Fprintf(w, "failing seeds: %s\n", strings.Join(ids, " "))
+		world := s.World()
 		for _, r := range s.Runs {
+			if !r.Failed() {
+				continue
+			}
+			seen := map[string]bool{}
 			for _, v := range r.Violations {
-				fmt.Fprintf(w, "  seed %d: %s (%s) step %d: %s\n", r.Seed, v.Property, v.Name, v.Step, v.Message)
+				line := fmt.Sprintf("  seed %d: %s (%s) step %d: %s\n", r.Seed, v.Property, v.Name, v.Step, v.Message)
+				if !seen[line] {
+					seen[line] = true
+					fmt.Fprint(w, line)
+				}
 			}
 			if r.Determinism == runner.DeterminismMismatch {
 				fmt.Fprintf(w, "  seed %d: not deterministic: %s\n", r.Seed, r.FirstDiff)
 			}
+			if r.WorkerDied != "" {
+				fmt.Fprintf(w, "  seed %d: %s\n", r.Seed, strings.ReplaceAll(r.WorkerDied, "\n", "\n    "))
+			}
+			fmt.Fprintf(w, "  reproduce seed %d: %s\n", r.Seed, world.RunCommand(r.Seed))
 		}
-		fmt.Fprintf(w, "replay one with: simrun run --scenario %s --seed N\n", s.Scenario)
 	}
 	fmt.Fprintf(w, "events: %s\n", formatEvents(s.Events))
 	pairs := len(sim.FaultSitePairs())

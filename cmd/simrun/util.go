@@ -7,10 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
+	"slices"
 
 	"github.com/spf13/pflag"
 
+	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
 )
@@ -31,13 +32,6 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func writeFile(dir, name string, data []byte) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(dir+string(os.PathSeparator)+name, data, 0o644)
-}
-
 // worldFlags are the flags that pick a world: the scenario, an adapter
 // variant and a test fixture (run, sweep and its workers share them).
 type worldFlags struct {
@@ -55,17 +49,41 @@ func (w *worldFlags) register(f *pflag.FlagSet) {
 
 // scenario resolves the flags into the scenario to run.
 func (w *worldFlags) scenario() (scenarios.Scenario, error) {
+	sc, _, err := w.resolve(0)
+	return sc, err
+}
+
+// resolve resolves the flags into the scenario to run and the Params
+// that name it (steps: --steps, 0 for the scenario's own). The scenario's
+// label is the Params' Name, so that a label always reads back into the
+// flags that made it.
+func (w *worldFlags) resolve(steps int) (scenarios.Scenario, runner.Params, error) {
 	sc, err := scenarioFlag(w.name)
 	if err != nil {
-		return sc, err
+		return sc, runner.Params{}, err
 	}
 	if sc, err = withVariant(sc, w.variant); err != nil {
-		return sc, err
+		return sc, runner.Params{}, err
 	}
 	if sc, err = withScale(sc, w.scale); err != nil {
-		return sc, err
+		return sc, runner.Params{}, err
 	}
-	return withFixture(sc, w.fixture)
+	if sc, err = withFixture(sc, w.fixture); err != nil {
+		return sc, runner.Params{}, err
+	}
+	if steps <= 0 {
+		steps = sc.Params.Steps
+	}
+	// Checked here, before any folder is touched or worker started: a
+	// worker refusing its world would look like a worker dying.
+	world := sc.Params
+	world.Steps = steps
+	if err := world.Validate(); err != nil {
+		return sc, runner.Params{}, usageError{err}
+	}
+	p := runner.Params{Scenario: w.name, Steps: steps, Scale: w.scale, Variant: w.variant, Fixture: w.fixture}
+	sc.Name = p.Name()
+	return sc, p, nil
 }
 
 // withScale multiplies a scenario's world: accounts, the installation cap
@@ -89,9 +107,7 @@ func withVariant(sc scenarios.Scenario, variant string) (scenarios.Scenario, err
 	if variant == "" {
 		return sc, nil
 	}
-	switch variant {
-	case "path-on-add", "deep-copy-commit", "rehash-on-restore":
-	default:
+	if !slices.Contains(runner.MLSVariants, variant) {
 		return sc, usageError{errorf("unknown --mls-variant %q (want path-on-add, deep-copy-commit or rehash-on-restore)", variant)}
 	}
 	sc.Params.MLSVariant = variant
@@ -110,12 +126,6 @@ func withFixture(sc scenarios.Scenario, name string) (scenarios.Scenario, error)
 	sc.Params.Fixture = name
 	sc.Name += "+" + name
 	return sc, nil
-}
-
-// baseName is the scenario name without the +variant/+fixture suffixes.
-func baseName(name string) string {
-	base, _, _ := strings.Cut(name, "+")
-	return base
 }
 
 func writeScript(path string, s *scenarios.Script, comment string) error {
