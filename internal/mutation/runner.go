@@ -121,9 +121,14 @@ func (r *Runner) sweep(bin, scenario, variant string, out *Outcome) {
 			}
 			vs := append([]runner.ViolationSummary(nil), run.Violations...)
 			sort.SliceStable(vs, func(i, j int) bool { return vs[i].Step < vs[j].Step })
-			if len(vs) > 0 {
+			switch {
+			case len(vs) > 0:
 				out.Property, out.Detail = vs[0].Property, vs[0].Message
-			} else {
+			case run.WorkerDied != "":
+				// The mutant killed the process running the seed: caught,
+				// and said so rather than passed off as a property.
+				out.Property, out.Detail = "worker_died", run.WorkerDied
+			default:
 				out.Property, out.Detail = "determinism", run.FirstDiff
 			}
 		}
