@@ -7,10 +7,13 @@
 //
 // A run has two phases: a fault phase of K steps, then a liveness phase
 // that heals every fault, restarts every client and runs rounds until
-// nothing changes (within a documented bound). The checker checks safety
-// after every step and liveness at the end. Every step appends one
-// canonical trace line; the trace's SHA-256 is the run's identity.
+// nothing changes (within a documented bound). The checker (which reads
+// the world only through internal/observe's adapters) checks safety after
+// every step and liveness at the end; the schedule steers by the world's
+// own bookkeeping, never by the checker. Every step appends one canonical
+// trace line; the trace's SHA-256 (with the server's bytes) is the run's
+// identity.
 //
-// API: [Params], [Run], [Result], [World] ([NewWorld], [World.Step],
-// [World.Settle]).
+// API: [Params], [Run], [Result], [World] ([NewWorld], [World.Do],
+// [World.Query], [World.Settle], [World.Result]).
 package sim
