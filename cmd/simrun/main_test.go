@@ -116,6 +116,7 @@ func TestBadUsage(t *testing.T) {
 		{"sweep", "--seeds", "abc"},
 		{"sweep", "--workers", "0"},
 		{"sweep", "--determinism-ratio", "1.5"},
+		{"sweep", "--determinism-ratio", "NaN"},
 		{"run", "--mls-variant", "nonsense"},
 		{"run", "--scale", "0"},
 		{"sweep", "--scale", "65"},

@@ -79,7 +79,7 @@ func newRunCommand() *cobra.Command {
 	f := cmd.Flags()
 	world.register(f)
 	f.Uint64Var(&seed, "seed", 1, "seed")
-	f.IntVar(&steps, "steps", 0, "fault-phase steps (0: the scenario's)")
+	f.IntVar(&steps, "steps", 0, "fault-phase steps, at most 10,000,000 (0: the scenario's)")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.StringVar(&out, "out", "", "folder to write the report into (summary.json, summary.md, index.html, trace.txt; listed in "+manifestName+")")
 	f.BoolVar(&force, "force", false, "let --out overwrite files in the folder that simrun did not write")

@@ -71,7 +71,7 @@ func newSweepCommand() *cobra.Command {
 			if workers < 1 || workers > 256 {
 				return usageError{errorf("--workers must be between 1 and 256")}
 			}
-			if ratio < 0 || ratio > 1 {
+			if !(ratio >= 0 && ratio <= 1) { // also refuses NaN, which no comparison holds for
 				return usageError{errorf("--determinism-ratio must be between 0 and 1")}
 			}
 			opt := runner.SweepOptions{Steps: steps, DeterminismRatio: ratio, Workers: workers,
@@ -124,10 +124,10 @@ func newSweepCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	world.register(f)
-	f.StringVar(&seeds, "seeds", "1..30", "seed range A..B (inclusive)")
-	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed (0: the scenario's)")
+	f.StringVar(&seeds, "seeds", "1..30", "seed range A..B (inclusive), at most 16,777,216 seeds")
+	f.IntVar(&steps, "steps", 0, "fault-phase steps per seed, at most 10,000,000 (0: the scenario's)")
 	f.IntVar(&workers, "workers", 1, "worker processes")
-	f.Float64Var(&ratio, "determinism-ratio", 0.1, "share of seeds re-run to check determinism, chosen by seed")
+	f.Float64Var(&ratio, "determinism-ratio", 0.1, "share of seeds re-run to check determinism, chosen by seed: a number in [0, 1]")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object on stdout")
 	f.StringVar(&out, "out", "", "folder to write the report into (summary.json, summary.md, index.html; seeds/N/ for failing seeds; sweep.json and results.jsonl as it goes; listed in "+manifestName+")")
 	f.BoolVar(&force, "force", false, "let --out overwrite files in the folder that simrun did not write")
