@@ -90,6 +90,9 @@ var comparisons = []comparison{
 	{"S3/message-the-oracle-rejected", "S3", "which the oracle rejected (injected)", func(w *world) {
 		w.c("a/1").msgs = append(w.c("a/1").msgs, msgRow{at: 2, group: "g", id: "x/1#1", kind: app, sender: "x/1", seq: 7, epoch: 2, body: "?"})
 	}, nil, ""},
+	{"S3/message-at-the-last-position", "S3", "which the oracle rejected (commit for epoch 1 at epoch 2)", func(w *world) {
+		w.c("a/1").msgs = append(w.c("a/1").msgs, msgRow{at: 2, group: "g", id: "x/1#1", kind: app, sender: "x/1", seq: 9, epoch: 2, body: "?"})
+	}, nil, ""},
 	{"S3/message-beyond-the-log", "S3", "which the oracle rejected (not on the topic)", func(w *world) {
 		w.c("a/1").msgs = append(w.c("a/1").msgs, msgRow{at: 2, group: "g", id: "x/1#1", kind: app, sender: "x/1", seq: 10, epoch: 2, body: "?"})
 	}, nil, ""},
@@ -259,8 +262,8 @@ var comparisons = []comparison{
 		in := w.c("b/1").intent(1)
 		in.group, in.state, in.reason = "solo", failed, "removed"
 	}, nil, ""},
-	{"S11/body", "S11", `stored b/1#1 with body "hi", but b/1's intent 1 says "hello, forty bytes, shown whole......"`, func(w *world) {
-		w.c("b/1").intent(1).data = "hello, forty bytes, shown whole......" // 40: not clipped
+	{"S11/body", "S11", `stored b/1#1 with body "hi", but b/1's intent 1 says "hello, this body is forty bytes long, ok"`, func(w *world) {
+		w.c("b/1").intent(1).data = "hello, this body is forty bytes long, ok" // 40: not clipped
 	}, nil, ""},
 	{"S11/body-long", "S11", `but b/1's intent 1 says "hello, a longer body, clipped at forty b..."`, func(w *world) {
 		w.c("b/1").intent(1).data = "hello, a longer body, clipped at forty bytes"
