@@ -108,6 +108,14 @@ var all = []Scenario{
 				sim.ActLandDelayed: 3, sim.ActSyncBegin: 3, sim.ActSyncStep: 3}), Swarm: true},
 	},
 	{
+		// FuzzConflictOrder's world (sim.OrderSetup): its scripts say
+		// `world seed=1 scenario=fuzz-order`; as a sweep, the same size.
+		Name:        "fuzz-order",
+		Description: "the conflict-order fuzz world's size: 5 installations, 2 groups, 32 steps of the mixed workload",
+		Params: sim.Params{Accounts: 5, InstallsPer: 1, MaxInstallations: 5, Groups: 2, InitialMembers: 4,
+			Steps: 32, Weights: sim.DefaultWeights(), Swarm: true},
+	},
+	{
 		Name:        "withheld-welcome",
 		Description: "one Byzantine creator withholds every welcome; the report names it and exempts its joiners",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
