@@ -81,11 +81,3 @@ func TestScheduleProperties(t *testing.T) {
 	}
 	rapid.Check(t, scheduleProperty)
 }
-
-// FuzzSchedule: bytes are a schedule (rapid decodes them into choices);
-// every property must hold. Seed corpus: testdata/fuzz/FuzzSchedule.
-//
-//	go test ./sim -run XXX -fuzz FuzzSchedule -fuzztime 60s -fuzzminimizetime 10s
-func FuzzSchedule(f *testing.F) {
-	f.Fuzz(rapid.MakeFuzz(scheduleProperty))
-}
