@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,8 @@ func newMutantsCommand() *cobra.Command {
 		only    string
 		dir     string
 		gomls   bool
+		fz      byFuzz
+		by      string
 	)
 	cmd := &cobra.Command{
 		Use:   "mutants",
@@ -67,6 +70,17 @@ func newMutantsCommand() *cobra.Command {
 				return err
 			}
 			defer os.RemoveAll(work)
+			switch by {
+			case "sweep":
+			case "fuzz", "both":
+				if fz.fuzzTime <= 0 {
+					return usageError{errorf("--fuzztime must be positive")}
+				}
+				fz.both, fz.root, fz.work, fz.list, fz.seeds, fz.workers, fz.gomls, fz.asJSON = by == "both", root, work, list, seeds, workers, gomls && only == "", asJSON
+				return fz.run(cmd)
+			default:
+				return usageError{errorf("--by must be sweep, fuzz or both, got %q", by)}
+			}
 			r := &mutation.Runner{Root: root, Work: work, Seeds: seeds, Chunk: 10, Workers: workers,
 				Log: func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", a...) }}
 			var rep mutantsReport
@@ -125,6 +139,11 @@ func newMutantsCommand() *cobra.Command {
 	f.StringVar(&only, "only", "", "comma-separated mutant ids to run (default: all); an unknown id is an error")
 	f.StringVar(&dir, "dir", "", "the catalogue's folder of *.mutant files (default: the module's mutants/); edits name files of this module")
 	f.BoolVar(&gomls, "gomls", true, "also hunt go-mls bugs 3-5 with the adapter variants")
+	f.StringVar(&by, "by", "sweep", "hunt with the sweep, a fuzz target (fuzz: time to detection), or both side by side")
+	f.DurationVar(&fz.fuzzTime, "fuzztime", 60*time.Second, "with --by fuzz|both: how long the fuzzer gets per mutant")
+	f.StringVar(&fz.target, "fuzz-target", "FuzzConflictOrder", "with --by fuzz|both: the fuzz target of package sim")
+	f.StringVar(&fz.minimize, "fuzzminimizetime", "100x", "with --by fuzz|both: go test's -fuzzminimizetime")
+	f.StringVar(&fz.keep, "keep", "", "with --by fuzz|both: keep each mutant's overlay, crasher and script under this directory")
 	return cmd
 }
 
