@@ -70,6 +70,7 @@ var orderOnce struct {
 
 func orderCheckpoint(t testing.TB) *sim.Checkpoint {
 	orderOnce.Do(func() {
+		tuneFuzzWorker()
 		p := orderParams(t)
 		w, err := sim.NewWorld(p, sim.OrderSeed)
 		if err != nil {

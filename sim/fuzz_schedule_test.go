@@ -65,9 +65,19 @@ func FuzzSchedule(f *testing.F) {
 	})
 }
 
-// scheduleMaxSteps bounds an input's steps (its liveness phase is then
-// bounded by Settle: 8 + installations + 2 × open intents rounds).
-const scheduleMaxSteps = 64
+// scheduleMaxSteps bounds an input's steps, and scheduleMaxCommits the
+// steps among them that record commits or make installations (each
+// costs every member of the group, in the liveness phase if not before);
+// its liveness phase is then bounded by Settle (8 + installations +
+// 2 × open intents rounds).
+const (
+	scheduleMaxSteps   = 32
+	scheduleMaxCommits = 6
+)
+
+// scheduleCommits are the actions scheduleMaxCommits counts.
+var scheduleCommits = map[sim.Action]bool{sim.ActAdd: true, sim.ActRemove: true, sim.ActKeyUpdate: true,
+	sim.ActRace: true, sim.ActNewInstall: true}
 
 // scheduleSeed is the small world's seed: it gives the setup's choices
 // and each installation's crypto stream.
@@ -83,16 +93,24 @@ var scheduleOnce struct {
 }
 
 // scheduleCheckpoint is the small world after its setup commands (the
-// installations, the group and its first add, chosen by the seed), each
-// client then restarted so that copies behave as the world does.
+// installations, the group and its first add, chosen by the seed) and a
+// liveness phase (the add committed, its welcomes applied), each client
+// then restarted so that copies behave as the world does.
 func scheduleCheckpoint(t testing.TB) *sim.Checkpoint {
 	scheduleOnce.Do(func() {
+		tuneFuzzWorker()
 		w, err := sim.NewWorld(smallWorld(), scheduleSeed)
 		if err != nil {
 			scheduleOnce.err = err
 			return
 		}
 		if err := w.Setup(); err != nil {
+			scheduleOnce.err = err
+			return
+		}
+		// The group's first commit and its welcomes too: every input
+		// would otherwise pay for them in its liveness phase.
+		if _, err := w.Do(sim.NewCmd("stabilize")); err != nil {
 			scheduleOnce.err = err
 			return
 		}
@@ -125,10 +143,16 @@ func runSchedule(k *sim.Checkpoint, data []byte) (*sim.World, error) {
 	ch := &byteChooser{data: data}
 	w.UseChooser(ch)
 	actions, weights := scheduleWeights()
+	commits := 0
 	for i := 0; i < scheduleMaxSteps && !ch.done(); i++ {
 		a := actions[ch.weighted(weights)]
 		if ch.done() {
 			break
+		}
+		if scheduleCommits[a] {
+			if commits++; commits > scheduleMaxCommits {
+				a = sim.ActSync // over the cap: read instead
+			}
 		}
 		if c, _, err := w.StepAction(a); err != nil {
 			return w, fmt.Errorf("%s: %w", c, err)
