@@ -37,9 +37,16 @@ type result struct {
 
 func simrun(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return simrunAt(t, "", env, args...)
+}
+
+// simrunAt runs simrun in dir ("": this process's folder).
+func simrunAt(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "SIMRUN_AS_MAIN=1"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

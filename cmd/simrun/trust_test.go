@@ -2,11 +2,9 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"html"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -213,21 +211,7 @@ func simrunIn(t *testing.T, dir, line string) result {
 	require.NotContains(t, line, "'", "a quoted argument: extend simrunIn")
 	fields := strings.Fields(line)
 	require.Equal(t, "simrun", fields[0], line)
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	cmd := exec.Command(exe, fields[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "SIMRUN_AS_MAIN=1")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return result{out.String(), errb.String(), code}
+	return simrunAt(t, dir, nil, fields[1:]...)
 }
 
 // violated is the set of properties a run broke.
