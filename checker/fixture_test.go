@@ -122,6 +122,8 @@ type world struct {
 	// withholders are declared to Final; withheld is what it returned.
 	withholders []string
 	withheld    []checker.Withheld
+	reattach    bool // attach every store again before each step after the first (a restart)
+	dirless     bool // the checker has no key package directory
 }
 
 func newWorld() *world {
@@ -258,7 +260,11 @@ func step(at int) int { return max(at, 1) }
 func (w *world) run(t *testing.T) *checker.Checker {
 	t.Helper()
 	view := &worldLog{w: w}
-	c := checker.New(checker.Config{MaxPastEpochs: 3, Log: view, Directory: worldDir{w}})
+	cfg := checker.Config{MaxPastEpochs: 3, Log: view, Directory: worldDir{w}}
+	if w.dirless {
+		cfg.Directory = nil
+	}
+	c := checker.New(cfg)
 	dbs := map[string]*store.DB{}
 	for _, cl := range w.clients {
 		db, err := store.OpenMemory()
@@ -270,6 +276,11 @@ func (w *world) run(t *testing.T) *checker.Checker {
 	last := w.last()
 	for k := 1; k <= last; k++ {
 		view.now = k
+		if w.reattach && k > 1 {
+			for _, cl := range w.clients {
+				c.Attach(cl.id, observe.Store(dbs[cl.id]))
+			}
+		}
 		for _, cl := range w.clients {
 			require.NoError(t, w.write(dbs[cl.id], cl, k), "%s at step %d", cl.id, k)
 		}

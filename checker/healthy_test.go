@@ -28,16 +28,16 @@ const (
 // is clean, and it takes every branch a correct run can take, so that a
 // check that fires on correct data shows here:
 //
-//	group/g, over two steps
-//	  1 a/1's epoch-0 message (a/1#1, "early")          step 1
-//	  2 a/1 adds b/1 and c/1: epoch 1                     step 1
-//	  3 b/1#1 "hi" (its second attempt; the first was lost) step 1
-//	  4 a/1 removes c/1: epoch 2                          step 1
-//	  5 b/1#2 "late" (epoch 1 at epoch 2), re-sent          step 2
-//	  6 the same bytes: b/1's first, delayed publish        step 2
-//	  7 injected garbage                                    step 2
-//	  8 the commit at 4 again: a/1's first, delayed publish   step 2
-//	  9 and again: its second, delayed too                  step 2
+//	group/g, over two steps                                   lands at
+//	  1 a/1's epoch-0 message (a/1#1, "early")                  step 1
+//	  2 a/1 adds b/1 and c/1: epoch 1                           step 1
+//	  3 b/1#1 "hi" (its second attempt; the first was lost)     step 1
+//	  4 a/1 removes c/1: epoch 2                                step 1
+//	  5 b/1#2 "late" (epoch 1 at epoch 2), re-sent              step 2
+//	  6 the same bytes: b/1's first, delayed publish            step 2
+//	  7 injected garbage                                        step 2
+//	  8 the commit at 4 again: a/1's first, delayed publish     step 2
+//	  9 and again: its second, delayed too                      step 2
 //
 // a/1 created g (and "solo", which has no topic), stores everything, and
 // ends four intents at step 2 without a payload: an add NOOP (b already

@@ -39,14 +39,15 @@ var (
 	orderGroups        = []string{"g0", "g1"}
 )
 
-// OrderSetup is the world every input starts from: six installations;
-// g0, created by alice, with alice to erin (five leaves: a tree eight
-// wide, which go-mls bug 3 needs); g1, created by bob, with bob and carol;
+// OrderSetup is the world an input starts from: six installations; g0,
+// created by alice, with alice to erin (five leaves: a tree eight wide,
+// which go-mls bug 3 needs); g1, created by bob, with bob and carol;
 // frank in neither, so that two groups can race to welcome him; every
-// welcome applied; key packages topped up; then every client restarted,
-// so that a Checkpoint taken here forks copies that behave exactly as
-// this world (see Checkpoint).
-func OrderSetup() []Cmd {
+// welcome applied; key packages topped up; then the input's history (see
+// OrderHistories); then every client restarted, so that a Checkpoint
+// taken here forks copies that behave exactly as this world (see
+// Checkpoint).
+func OrderSetup(history int) []Cmd {
 	var cmds []Cmd
 	line := func(s string) {
 		c, err := ParseCmd(s)
@@ -71,10 +72,43 @@ func OrderSetup() []Cmd {
 		// liveness phase would make the same ones again.
 		line("key-packages " + id)
 	}
+	for _, s := range OrderHistories[history%len(OrderHistories)] {
+		line(s)
+	}
 	for _, id := range orderInstallations {
 		line("restart " + id)
 	}
 	return cmds
+}
+
+// OrderHistories are what the groups went through before the input
+// begins; an input's first byte picks one (mod their number). A fresh
+// group is not every group: what go-mls keeps of a member's past commits
+// (path secrets for the nodes above it) is what several of its bugs need
+// — a stale secret put into a welcome (bug 3), a commit that changes the
+// states earlier commits were built on (bug 4) — and in a fresh group no
+// member has committed. So the second history is a group in use: every
+// member of each group has committed a key update, each after reading
+// the one before, and everyone has read them all.
+var OrderHistories = [][]string{
+	nil,
+	orderUsedGroups(),
+}
+
+func orderUsedGroups() []string {
+	var out []string
+	for _, g := range []struct {
+		id      string
+		members []string
+	}{{"g0", orderInstallations[:5]}, {"g1", []string{"bob/1", "carol/1"}}} {
+		for _, id := range g.members {
+			out = append(out, "sync "+id+" "+g.id, "key-update "+id+" "+g.id, "publish "+id+" "+g.id)
+		}
+		for _, id := range g.members {
+			out = append(out, "sync "+id+" "+g.id)
+		}
+	}
+	return out
 }
 
 // Bounds on the work of one input: at most OrderMaxOps operations of
@@ -91,6 +125,7 @@ const (
 	orderMaxMessages = 6
 )
 
+// An input is a history byte (see OrderHistories) and then operations.
 // An order operation is two bytes [code, arg]. code names the kind
 // (code mod 21: an entry of orderKinds), the acting installation (code/21
 // mod 6) and the group (code/126 mod 2); arg is the second argument (an
@@ -150,8 +185,17 @@ type OrderOp struct {
 	Ok    bool // false: over a cap, dropped
 }
 
+// OrderHistory is the history an input starts from.
+func OrderHistory(data []byte) int {
+	if len(data) == 0 {
+		return 0
+	}
+	return int(data[0]) % len(OrderHistories)
+}
+
 // DecodeOrder turns fuzz bytes into the operations' commands (without the
-// setup and the final stabilize and check).
+// setup, OrderSetup(OrderHistory(data)), and the final stabilize and
+// check).
 func DecodeOrder(data []byte) []Cmd {
 	var out []Cmd
 	for _, op := range DecodeOrderOps(data) {
@@ -164,6 +208,9 @@ func DecodeOrder(data []byte) []Cmd {
 
 // DecodeOrderOps is DecodeOrder with every operation, dropped ones too.
 func DecodeOrderOps(data []byte) []OrderOp {
+	if len(data) > 0 {
+		data = data[1:] // the history
+	}
 	n := min(len(data)/OrderOpBytes, OrderMaxOps)
 	ops := make([]OrderOp, 0, n)
 	var d orderDecoder
@@ -244,12 +291,16 @@ func (d *orderDecoder) op(i int, code, arg byte) OrderOp {
 		cmd(NewCmd("send-welcomes", id))
 	case okPublishFault:
 		cmd(NewCmd("fault", []string{"publish-ambiguous", "publish-delayed", "publish-lost"}[b%3], id))
-	case okServer: // the server's own moves: a delayed publish lands, or its clock changes
-		switch b % 4 {
+	case okServer: // the world's own moves: a delayed publish lands, the clock changes, a payload no client sent
+		switch b % 6 {
 		case 2:
 			cmd(NewCmd("clock", "tie"))
 		case 3:
 			cmd(NewCmd("clock", "jump"))
+		case 4:
+			cmd(NewCmd("garbage", group).With("random", fmt.Sprintf("%02x", b)))
+		case 5:
+			cmd(NewCmd("garbage", group).With("replay", 1+b/6%8))
 		default:
 			cmd(NewCmd("land-delayed"))
 		}
@@ -294,12 +345,13 @@ func orderAccount(i int) string {
 	return engine.AccountOf(orderInstallations[i%len(orderInstallations)])
 }
 
-// EncodeOrder is DecodeOrder's inverse for hand-written seeds: each op is
+// EncodeOrder is DecodeOrder's inverse for hand-written seeds: the
+// history, then the operations; each op is
 // written as the script lines DecodeOrder makes of it, joined by " + "
 // when there are several (`add alice/1 g0 frank + publish alice/1 g0`;
 // send's body is left out: it is always m<index>), and EncodeOrder finds
 // bytes that decode to it. It fails for an op no bytes decode to.
-func EncodeOrder(ops []string) ([]byte, error) {
+func EncodeOrder(history int, ops []string) ([]byte, error) {
 	if len(ops) > OrderMaxOps {
 		return nil, fmt.Errorf("%d ops: at most %d are read", len(ops), OrderMaxOps)
 	}
@@ -312,7 +364,7 @@ func EncodeOrder(ops []string) ([]byte, error) {
 			}
 		}
 	})
-	var out []byte
+	out := []byte{byte(history % len(OrderHistories))}
 	var d orderDecoder
 	for i, o := range ops {
 		key, err := orderNormal(o, 0)

@@ -23,86 +23,137 @@ import (
 // names the events that show it reached it. They are kinds of race, not
 // bugs: no seed was written to catch a particular mutant.
 var orderSeeds = []orderSeed{
-	{"empty", nil, nil},
+	{"empty", nil, nil, 0},
 	{"two-commits-one-epoch", []string{
 		"race g0 alice/1=key-update bob/1=key-update", "sync alice/1 g0", "sync bob/1 g0", "publish bob/1 g0",
-	}, []string{"commit_lost", "rebuilt"}},
+	}, []string{"commit_lost", "rebuilt"}, 0},
 	{"add-and-update-one-epoch", []string{
 		"race g1 bob/1=add:dave carol/1=key-update", "sync carol/1 g1", "publish carol/1 g1", "sync bob/1 g1", "send-welcomes bob/1",
-	}, []string{"commit_lost", "welcome_sent"}},
+	}, []string{"commit_lost", "welcome_sent"}, 0},
 	{"add-vs-remove", []string{
 		"add bob/1 g1 dave", "remove carol/1 g1 bob", "publish carol/1 g1", "publish bob/1 g1", "sync bob/1 g1", "sync carol/1 g1",
-	}, []string{"member_removed", "intent_failed"}},
+	}, []string{"member_removed", "intent_failed"}, 0},
 	{"remove-vs-own-commit", []string{
 		"remove carol/1 g0 dave", "key-update dave/1 g0", "publish dave/1 g0", "publish carol/1 g0", "sync carol/1 g0", "sync dave/1 g0",
-	}, []string{"commit_lost", "member_removed"}},
+	}, []string{"commit_lost", "member_removed"}, 0},
 	{"re-add", []string{
 		"remove carol/1 g0 bob", "publish carol/1 g0", "sync alice/1 g0", "add alice/1 g0 bob", "publish alice/1 g0",
 		"sync alice/1 g0", "send-welcomes alice/1", "process-welcomes bob/1", "sync bob/1 g0", "process-welcomes bob/1",
-	}, []string{"member_removed", "welcome_deferred", "welcome_applied"}},
+	}, []string{"member_removed", "welcome_deferred", "welcome_applied"}, 0},
 	{"message-across-commit", []string{
 		"send bob/1 g0", "key-update alice/1 g0", "publish alice/1 g0", "publish bob/1 g0", "sync carol/1 g0",
-	}, []string{"past_epoch_accepted"}},
+	}, []string{"past_epoch_accepted"}, 0},
 	{"ambiguous-message", []string{
 		"fault publish-ambiguous bob/1", "send bob/1 g0", "publish bob/1 g0", "publish bob/1 g0", "sync bob/1 g0", "sync carol/1 g0",
-	}, []string{"publish_ambiguous"}},
+	}, []string{"publish_ambiguous"}, 0},
 	{"ambiguous-commit", []string{
 		"fault publish-ambiguous alice/1", "key-update alice/1 g0", "publish alice/1 g0", "publish alice/1 g0", "sync alice/1 g0", "publish alice/1 g0",
-	}, []string{"publish_ambiguous", "commit_won"}},
+	}, []string{"publish_ambiguous", "commit_won"}, 0},
 	{"delayed-commit-lands-late", []string{
 		"fault publish-delayed bob/1", "key-update bob/1 g0", "publish bob/1 g0", "key-update carol/1 g0", "publish carol/1 g0",
 		"sync bob/1 g0", "land-delayed", "sync carol/1 g0", "publish bob/1 g0",
-	}, []string{"publish_delayed", "delayed_landed", "commit_lost"}},
+	}, []string{"publish_delayed", "delayed_landed", "commit_lost"}, 0},
 	{"delayed-message", []string{
 		"fault publish-delayed dave/1", "send dave/1 g0", "publish dave/1 g0", "key-update erin/1 g0", "publish erin/1 g0",
 		"land-delayed", "sync alice/1 g0", "sync dave/1 g0",
-	}, []string{"publish_delayed", "delayed_landed"}},
+	}, []string{"publish_delayed", "delayed_landed"}, 0},
 	{"lost-commit", []string{
 		"fault publish-lost carol/1", "key-update carol/1 g0", "publish carol/1 g0", "sync carol/1 g0", "publish carol/1 g0",
-	}, []string{"publish_lost"}},
+	}, []string{"publish_lost"}, 0},
 	{"welcome-to-outsider", []string{
 		"add bob/1 g1 dave", "publish bob/1 g1", "sync bob/1 g1", "send-welcomes bob/1", "process-welcomes dave/1",
 		"send dave/1 g1", "publish dave/1 g1", "sync carol/1 g1",
-	}, []string{"welcome_sent", "welcome_applied", "message_stored"}},
+	}, []string{"welcome_sent", "welcome_applied", "message_stored"}, 0},
 	{"removed-member-sends", []string{
 		"remove alice/1 g0 erin", "publish alice/1 g0", "send erin/1 g0", "publish erin/1 g0", "sync bob/1 g0",
-	}, []string{"member_removed"}},
+	}, []string{"member_removed"}, 0},
 	{"sync-batches-interleaved", []string{
 		"key-update alice/1 g0", "publish alice/1 g0", "send bob/1 g0", "publish bob/1 g0",
 		"sync-begin carol/1 g0 limit=1", "sync-begin carol/1 g0 limit=2", "sync-step carol/1 batch=1", "sync-step carol/1 batch=0",
 		"sync-step carol/1 batch=0", "sync-step carol/1 batch=0",
-	}, []string{"commit_accepted"}},
+	}, []string{"commit_accepted"}, 0},
 	{"query-faults", []string{
 		"key-update alice/1 g0", "publish alice/1 g0", "fault query-short-page carol/1", "sync carol/1 g0",
 		"fault query-error dave/1", "sync dave/1 g0",
-	}, []string{"query_short_page", "query_error"}},
+	}, []string{"query_short_page", "query_error"}, 0},
 	{"second-device-added", []string{
 		"installation alice/2", "sync bob/1 g0 + add bob/1 g0 alice + publish bob/1 g0", upkeep("bob/1"), "send alice/1 g0 + publish alice/1 g0",
-	}, []string{"installation_created", "welcome_sent"}},
+	}, []string{"installation_created", "welcome_sent"}, 0},
+	{"intents-queued-behind-commit", []string{
+		now("alice/1", "g0", "key-update alice/1 g0"), "key-update alice/1 g0", "send alice/1 g0", "publish alice/1 g0",
+		"publish alice/1 g0", upkeep("alice/1"), "publish alice/1 g0", "publish alice/1 g0",
+	}, []string{"commit_won"}, 0},
+	{"messages-land-out-of-order", []string{
+		"fault publish-delayed dave/1", "send dave/1 g0 + publish dave/1 g0", "send dave/1 g0 + publish dave/1 g0", "land-delayed",
+		upkeep("alice/1"), upkeep("dave/1"),
+	}, []string{"publish_delayed", "delayed_landed", "counter_rejected"}, 0},
+	{"tied-timestamps", []string{
+		"clock tie", "send bob/1 g0 + publish bob/1 g0", now("carol/1", "g0", "key-update carol/1 g0"), "clock jump",
+		"send dave/1 g0 + publish dave/1 g0", "send erin/1 g0 + publish erin/1 g0", upkeep("alice/1"),
+	}, []string{"clock_tie", "clock_jump"}, 0},
+	{"garbage-on-the-topic", []string{
+		"garbage g0 random=04", now("alice/1", "g0", "key-update alice/1 g0"), "garbage g0 replay=1", upkeep("bob/1"),
+	}, []string{"garbage_injected", "payload_rejected"}, 0},
+	{"delayed-welcome-lands-late", []string{
+		now("alice/1", "g0", "add alice/1 g0 frank"), "sync alice/1 g0", "fault publish-delayed alice/1", "send-welcomes alice/1",
+		"send-welcomes alice/1", upkeep("frank/1"), now("bob/1", "g0", "key-update bob/1 g0"), upkeep("frank/1"), "land-delayed",
+		"process-welcomes frank/1",
+	}, []string{"publish_delayed", "delayed_landed", "welcome_applied", "welcome_skipped"}, 0},
+	{"welcome-overtaken-by-re-add", []string{
+		now("alice/1", "g0", "add alice/1 g0 frank"), upkeep("bob/1"), now("bob/1", "g0", "remove bob/1 g0 frank"),
+		now("carol/1", "g0", "add carol/1 g0 frank"), upkeep("carol/1"), upkeep("frank/1"), upkeep("alice/1"), upkeep("frank/1"),
+	}, []string{"welcome_applied", "member_removed"}, 0},
+	{"ambiguous-welcome", []string{
+		now("bob/1", "g1", "add bob/1 g1 dave"), "sync bob/1 g1", "fault publish-ambiguous bob/1", "send-welcomes bob/1",
+		upkeep("dave/1"), now("carol/1", "g1", "key-update carol/1 g1"), upkeep("dave/1"), "send-welcomes bob/1", upkeep("dave/1"),
+	}, []string{"publish_ambiguous", "welcome_applied"}, 0},
+	{"publish-during-own-sync-batch", []string{
+		"send bob/1 g0 + publish bob/1 g0", "sync-begin carol/1 g0 limit=2", "fault publish-ambiguous carol/1",
+		"send carol/1 g0 + publish carol/1 g0", "sync-step carol/1 batch=0", "sync-step carol/1 batch=0", "publish carol/1 g0",
+		upkeep("carol/1"),
+	}, []string{"publish_ambiguous"}, 0},
+	{"message-across-2-commits", []string{
+		now("bob/1", "g0", "key-update bob/1 g0"), now("carol/1", "g0", "key-update carol/1 g0"),
+		"send alice/1 g0 + publish alice/1 g0", upkeep("carol/1"), upkeep("alice/1"),
+	}, []string{"past_epoch_accepted"}, 0},
+	{"message-across-3-commits", []string{
+		now("bob/1", "g0", "key-update bob/1 g0"), now("carol/1", "g0", "key-update carol/1 g0"), now("dave/1", "g0", "key-update dave/1 g0"),
+		"send alice/1 g0 + publish alice/1 g0", upkeep("carol/1"), upkeep("alice/1"),
+	}, []string{"past_epoch_accepted"}, 0},
+	{"message-across-4-commits", []string{
+		now("bob/1", "g0", "key-update bob/1 g0"), now("carol/1", "g0", "key-update carol/1 g0"), now("dave/1", "g0", "key-update dave/1 g0"), now("erin/1", "g0", "key-update erin/1 g0"),
+		"send alice/1 g0 + publish alice/1 g0", upkeep("carol/1"), upkeep("alice/1"),
+	}, []string{"past_epoch_rejected"}, 0},
 	{"busy-store-processing-commit", []string{
 		"key-update alice/1 g0", "publish alice/1 g0", "store-busy carol/1", "sync carol/1 g0", "sync carol/1 g0",
-	}, []string{"store_transient"}},
+	}, []string{"store_transient"}, 0},
 	{"busy-store-publishing", []string{
 		"key-update bob/1 g0", "store-busy bob/1", "publish bob/1 g0", "publish bob/1 g0", "sync bob/1 g0",
-	}, []string{"store_transient"}},
+	}, []string{"store_transient"}, 0},
 	{"welcomes-from-two-groups", []string{
 		"sync alice/1 g0 + add alice/1 g0 frank + publish alice/1 g0", "sync bob/1 g1 + add bob/1 g1 frank + publish bob/1 g1", upkeep("alice/1"), upkeep("bob/1"),
 		"process-welcomes frank/1", upkeep("frank/1"),
-	}, []string{"welcome_sent", "welcome_applied"}},
+	}, []string{"welcome_sent", "welcome_applied"}, 0},
 	{"commits-in-both-groups-at-once", []string{
 		"sync carol/1 g0 + key-update carol/1 g0 + publish carol/1 g0", "sync carol/1 g1 + key-update carol/1 g1 + publish carol/1 g1", "send bob/1 g1 + publish bob/1 g1",
 		upkeep("bob/1"), upkeep("carol/1"),
-	}, []string{"commit_accepted", "past_epoch_accepted"}},
+	}, []string{"commit_accepted", "past_epoch_accepted"}, 0},
 	{"busy-store-applying-welcome", []string{
 		"add bob/1 g1 erin", "publish bob/1 g1", "sync bob/1 g1", "send-welcomes bob/1", "store-busy erin/1",
 		"process-welcomes erin/1", "process-welcomes erin/1",
-	}, []string{"store_transient", "welcome_applied"}},
+	}, []string{"store_transient", "welcome_applied"}, 0},
 }
 
 type orderSeed struct {
-	name  string
-	ops   []string
-	shows []string // events (engine, simulator and server counts) the run must have
+	name    string
+	ops     []string
+	shows   []string // events (engine, simulator and server counts) the run must have
+	history int      // sim.OrderHistories
+}
+
+// now is an operation done at once from the group's head (bit 7 of arg).
+func now(id, group, intent string) string {
+	return fmt.Sprintf("sync %s %s + %s + publish %s %s", id, group, intent, id, group)
 }
 
 // Crashes at each boundary of each kind of step: publishing a commit,
@@ -110,13 +161,30 @@ type orderSeed struct {
 // and a crash before each operation of each race type (faultVariants).
 func init() {
 	base := append([]orderSeed(nil), orderSeeds[1:]...) // not "empty"
-	defer func() { orderSeeds = append(orderSeeds, faultVariants(base)...) }()
+	defer func() {
+		// Every race type in a group in use too (sim.OrderHistories); the
+		// busy store and the crash at each point in the fresh groups only.
+		for _, s := range orderSeeds[1:] {
+			u := s
+			u.name, u.history, u.shows = s.name+"@used", 1, nil
+			orderSeeds = append(orderSeeds, u)
+		}
+		orderSeeds = append(orderSeeds, faultVariants(base)...)
+	}()
+	// A re-added member must follow the group afterwards: the re-add,
+	// then a commit by each other member in turn, one seed each.
+	for _, x := range []string{"alice/1", "carol/1", "dave/1", "erin/1"} {
+		orderSeeds = append(orderSeeds, orderSeed{"re-add-then-" + strings.TrimSuffix(x, "/1") + "-commits", []string{
+			now("carol/1", "g0", "remove carol/1 g0 bob"), now("alice/1", "g0", "add alice/1 g0 bob"), upkeep("alice/1"),
+			upkeep("bob/1"), upkeep("bob/1"), now(x, "g0", "key-update "+x+" g0"), upkeep("bob/1"),
+		}, []string{"member_removed", "welcome_applied", "commit_won"}, 0})
+	}
 	for at := 0; at < 4; at++ {
 		for _, kind := range []string{"tx", "send"} {
 			orderSeeds = append(orderSeeds, orderSeed{fmt.Sprintf("crash-publishing-commit-%s-%d", kind, at), []string{
 				fmt.Sprintf("arm-crash alice/1 kind=%s at=%d", kind, at), "key-update alice/1 g0", "publish alice/1 g0",
 				"sync alice/1 g0", "restart alice/1", "publish alice/1 g0",
-			}, []string{"restart"}})
+			}, []string{"restart"}, 0})
 		}
 	}
 	for _, c := range []struct{ kind, at, who, ops string }{
@@ -130,7 +198,7 @@ func init() {
 	} {
 		ops := strings.Split(strings.ReplaceAll(c.ops, "ARM", fmt.Sprintf("arm-crash %s kind=%s at=%s", c.who, c.kind, c.at)), ";")
 		first := strings.Fields(ops[len(ops)-2])[0]
-		orderSeeds = append(orderSeeds, orderSeed{fmt.Sprintf("crash-%s-%s-%s-%s", first, strings.SplitN(c.who, "/", 2)[0], c.kind, c.at), ops, []string{"restart"}})
+		orderSeeds = append(orderSeeds, orderSeed{fmt.Sprintf("crash-%s-%s-%s-%s", first, strings.SplitN(c.who, "/", 2)[0], c.kind, c.at), ops, []string{"restart"}, 0})
 	}
 }
 
@@ -197,11 +265,10 @@ func TestOrderSeedCorpus(t *testing.T) {
 		t.Skip("MLSIM_FUZZ_VARIANT is set: the seeds pass only with every defence on")
 	}
 	update := os.Getenv("MLSIM_UPDATE_FUZZ_CORPUS") == "1"
-	k := orderCheckpoint(t)
 	reached := map[string]bool{}
 	sites := map[string]bool{}
 	for _, seed := range orderSeeds {
-		data, err := sim.EncodeOrder(seed.ops)
+		data, err := sim.EncodeOrder(seed.history, seed.ops)
 		if err != nil {
 			t.Fatalf("%s: %v", seed.name, err)
 		}
@@ -221,7 +288,7 @@ func TestOrderSeedCorpus(t *testing.T) {
 			t.Errorf("%s: the committed corpus file differs from the seed table (MLSIM_UPDATE_FUZZ_CORPUS=1 rewrites it)", path)
 		}
 		start := time.Now()
-		w, err := runOrder(k, data)
+		w, err := runOrder(t, data)
 		took := time.Since(start)
 		if err != nil {
 			t.Fatalf("%s: %v", seed.name, err)
@@ -285,13 +352,12 @@ func normalOps(ops []string) []string {
 // holds. This is what makes a fuzz finding a script, and what shows the
 // copy misses nothing of the world it was taken from.
 func TestOrderForkReplaysAsScript(t *testing.T) {
-	k := orderCheckpoint(t)
 	inputs := map[string][]byte{}
 	for i, seed := range orderSeeds {
 		if strings.Contains(seed.name, ".") && i%8 != 0 {
 			continue // every race type, and one in eight of its fault variants
 		}
-		data, err := sim.EncodeOrder(seed.ops)
+		data, err := sim.EncodeOrder(seed.history, seed.ops)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +365,7 @@ func TestOrderForkReplaysAsScript(t *testing.T) {
 	}
 	for i := 0; i < 8; i++ { // bytes no seed holds: a counter's hash
 		sum := sha256.Sum256([]byte{byte(i)})
-		inputs[fmt.Sprintf("hash-%d", i)] = append(sum[:], sum[:]...)
+		inputs[fmt.Sprintf("hash-%d", i)] = append(sum[:], sum[:]...) // both histories
 	}
 	p := orderParams(t)
 	names := make([]string, 0, len(inputs))
@@ -308,7 +374,7 @@ func TestOrderForkReplaysAsScript(t *testing.T) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		w, err := runOrder(k, inputs[name])
+		w, err := runOrder(t, inputs[name])
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -28,8 +28,7 @@ import (
 // starts from a copy of it (sim.Checkpoint).
 func FuzzConflictOrder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		k := orderCheckpoint(t)
-		w, err := runOrder(k, data)
+		w, err := runOrder(t, data)
 		if w != nil {
 			defer w.Close()
 		}
@@ -37,7 +36,7 @@ func FuzzConflictOrder(f *testing.F) {
 			t.Fatal(err)
 		}
 		if vs := w.Violations(); len(vs) > 0 {
-			path, werr := writeFuzzScript("FuzzConflictOrder", sim.OrderScenario, sim.OrderSeed, orderParams(t), len(sim.OrderSetup()), data, w)
+			path, werr := writeFuzzScript("FuzzConflictOrder", sim.OrderScenario, sim.OrderSeed, orderParams(t), len(sim.OrderSetup(sim.OrderHistory(data))), data, w)
 			if werr != nil {
 				t.Logf("writing the script: %v", werr)
 			}
@@ -59,48 +58,55 @@ func orderParams(t testing.TB) sim.Params {
 	return p
 }
 
-// The set-up world, once per process: the fuzz engine runs inputs one at
-// a time in each worker process (go-mls's random sources are
-// process-global, so a process runs one world at a time anyway).
-var orderOnce struct {
-	sync.Once
-	k   *sim.Checkpoint
-	err error
+// The set-up worlds, one per history, each built once per process: the
+// fuzz engine runs inputs one at a time in each worker process (go-mls's
+// random sources are process-global, so a process runs one world at a
+// time anyway).
+var orderWorlds struct {
+	sync.Mutex
+	k map[int]*sim.Checkpoint
 }
 
-func orderCheckpoint(t testing.TB) *sim.Checkpoint {
-	orderOnce.Do(func() {
-		tuneFuzzWorker()
-		p := orderParams(t)
-		w, err := sim.NewWorld(p, sim.OrderSeed)
-		if err != nil {
-			orderOnce.err = err
-			return
-		}
-		for _, c := range sim.OrderSetup() {
-			if _, err := w.Do(c); err != nil {
-				orderOnce.err = fmt.Errorf("setup: %s: %w", c, err)
-				return
-			}
-		}
-		if vs := w.Violations(); len(vs) > 0 {
-			orderOnce.err = fmt.Errorf("setup: %s", describe(vs))
-			return
-		}
-		orderOnce.k, orderOnce.err = w.Checkpoint()
-	})
-	if orderOnce.err != nil {
-		t.Fatal(orderOnce.err)
+func orderCheckpoint(t testing.TB, history int) *sim.Checkpoint {
+	orderWorlds.Lock()
+	defer orderWorlds.Unlock()
+	if k := orderWorlds.k[history]; k != nil {
+		return k
 	}
-	return orderOnce.k
+	tuneFuzzWorker()
+	k, err := buildOrderWorld(orderParams(t), history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orderWorlds.k == nil {
+		orderWorlds.k = map[int]*sim.Checkpoint{}
+	}
+	orderWorlds.k[history] = k
+	return k
+}
+
+func buildOrderWorld(p sim.Params, history int) (*sim.Checkpoint, error) {
+	w, err := sim.NewWorld(p, sim.OrderSeed)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range sim.OrderSetup(history) {
+		if _, err := w.Do(c); err != nil {
+			return nil, fmt.Errorf("setup: %s: %w", c, err)
+		}
+	}
+	if vs := w.Violations(); len(vs) > 0 {
+		return nil, fmt.Errorf("setup: %s", describe(vs))
+	}
+	return w.Checkpoint()
 }
 
 // runOrder runs one input on a copy of the set-up world: its operations
 // until the first safety violation (what follows could only pile more on
 // the same cause), then stabilize and check. An error is a command the
 // world refused: a decoder bug, never a finding.
-func runOrder(k *sim.Checkpoint, data []byte) (*sim.World, error) {
-	w, err := k.Fork()
+func runOrder(t testing.TB, data []byte) (*sim.World, error) {
+	w, err := orderCheckpoint(t, sim.OrderHistory(data)).Fork()
 	if err != nil {
 		return nil, err
 	}
