@@ -30,6 +30,9 @@ var orderSeeds = []orderSeed{
 	{"add-and-update-one-epoch", []string{
 		"race g1 bob/1=add:dave carol/1=key-update", "sync carol/1 g1", "publish carol/1 g1", "sync bob/1 g1", "send-welcomes bob/1",
 	}, []string{"commit_lost", "welcome_sent"}, 0},
+	{"races-back-to-back", []string{ // a client commits again before reading whether its last commit won
+		"race g1 bob/1=add:dave carol/1=add:dave", "race g1 bob/1=key-update carol/1=key-update", upkeep("bob/1"), upkeep("carol/1"),
+	}, []string{"commit_lost"}, 0},
 	{"add-vs-remove", []string{
 		"add bob/1 g1 dave", "remove carol/1 g1 bob", "publish carol/1 g1", "publish bob/1 g1", "sync bob/1 g1", "sync carol/1 g1",
 	}, []string{"member_removed", "intent_failed"}, 0},
