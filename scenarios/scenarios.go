@@ -111,8 +111,8 @@ var all = []Scenario{
 		// FuzzConflictOrder's world (sim.OrderSetup): its scripts say
 		// `world seed=1 scenario=fuzz-order`; as a sweep, the same size.
 		Name:        "fuzz-order",
-		Description: "the conflict-order fuzz world's size: 5 installations, 2 groups, 32 steps of the mixed workload",
-		Params: sim.Params{Accounts: 5, InstallsPer: 1, MaxInstallations: 5, Groups: 2, InitialMembers: 4,
+		Description: "the conflict-order fuzz world's size: 6 accounts of one installation (a second device each at most), 2 groups, 32 steps of the mixed workload",
+		Params: sim.Params{Accounts: 6, InstallsPer: 1, MaxInstallations: 12, Groups: 2, InitialMembers: 4,
 			Steps: 32, Weights: sim.DefaultWeights(), Swarm: true},
 	},
 	{
