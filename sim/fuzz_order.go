@@ -20,8 +20,9 @@ import (
 //
 // Decoding is pure: the bytes alone give the commands, never the world's
 // state, so a fuzzer's local edit of an input changes the steps it
-// covers and nothing after them, and every input is a script: OrderSetup,
-// then DecodeOrder(data), then stabilize and check.
+// covers and nothing after them (but for the caps on intents), and every
+// input is a script: OrderSetup(OrderHistory(data)), then
+// DecodeOrder(data), then stabilize and check.
 
 // OrderScenario and OrderSeed are the world line of every conflict-order
 // script: `world seed=1 scenario=fuzz-order`. The seed gives each
