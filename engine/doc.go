@@ -17,6 +17,9 @@
 //     transaction; batches may interleave), [Client.Sync], [Client.SyncAll];
 //   - welcomes and keys: [Client.SendWelcomes], [Client.ProcessWelcomes],
 //     [Client.EnsureKeyPackages];
+//   - the periodic loop: [Client.Upkeep] runs all of the above once, as a
+//     production client (and the simulator's liveness phase) does, and
+//     says in an [UpkeepReport] which steps failed and what it joined;
 //   - inspection: [Client.Snapshot]; events through [Config.Observer].
 //
 // Errors wrap their cause with %w; callers branch on [ErrUnknownGroup],
