@@ -31,22 +31,25 @@ const (
 	EvInstallationSkipped   EventKind = "installation_skipped"
 )
 
-// Event is one thing that happened, in a deterministic text form.
+// Event is one thing that happened.
 type Event struct {
 	Installation string // who it happened to
 	Kind         EventKind
 	Group        string
 	Seq          uint64 // topic position involved, 0 if none
 	Intent       int64  // intent involved, 0 if none
+	Epoch        uint64 // the epoch entered (commit_accepted, welcome_applied), 0 otherwise
 	Detail       string
-}
-
-func (e Event) String() string {
-	return fmt.Sprintf("%s %s group=%s seq=%d intent=%d %s", e.Installation, e.Kind, e.Group, e.Seq, e.Intent, e.Detail)
 }
 
 type events struct{ list []Event }
 
 func (ev *events) add(kind EventKind, group string, seq uint64, intent int64, format string, args ...any) {
 	ev.list = append(ev.list, Event{Kind: kind, Group: group, Seq: seq, Intent: intent, Detail: fmt.Sprintf(format, args...)})
+}
+
+// entered records that the client entered an epoch (by a commit at seq,
+// or a welcome for the commit at seq).
+func (ev *events) entered(kind EventKind, group string, seq, epoch uint64, format string, args ...any) {
+	ev.list = append(ev.list, Event{Kind: kind, Group: group, Seq: seq, Epoch: epoch, Detail: fmt.Sprintf(format, args...)})
 }

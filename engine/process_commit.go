@@ -110,7 +110,7 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 	if err := logEpoch(tx, g.ID, next, env.Seq, hash[:], "commit"); err != nil {
 		return err
 	}
-	ev.add(EvCommitAccepted, g.ID, env.Seq, 0, "epoch=%d sender=%s", g.Epoch+1, e.Sender)
+	ev.entered(EvCommitAccepted, g.ID, env.Seq, g.Epoch+1, "sender=%s", e.Sender)
 	if len(e.Removed) > 0 {
 		ev.add(EvMemberRemoved, g.ID, env.Seq, 0, "%s", strings.Join(e.Removed, ","))
 	}

@@ -148,7 +148,7 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 		if err := c.startMembership(tx, w, st, held, env.TimestampNs, used); err != nil {
 			return err
 		}
-		ev.add(EvWelcomeApplied, w.GroupID, w.CommitSeq, 0, "epoch=%d adder=%s", w.Epoch, w.Adder)
+		ev.entered(EvWelcomeApplied, w.GroupID, w.CommitSeq, w.Epoch, "adder=%s", w.Adder)
 		joinedGroup = w.GroupID
 		return nil
 	})

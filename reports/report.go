@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/trace"
 )
 
 // RunReport is a run's summary.json: the run summary and its timeline.
@@ -41,7 +42,7 @@ func NewRunReport(s *runner.RunSummary) *RunReport {
 	for _, v := range s.Violations {
 		lead = append(lead, v.Trace...)
 	}
-	return &RunReport{Kind: "run", RunSummary: *s, Timeline: BuildTimeline(s.Trace, lead)}
+	return &RunReport{Kind: "run", RunSummary: *s, Timeline: BuildTimeline(trace.Lines(s.Trace), lead)}
 }
 
 // RunFiles is a run's summary.json, summary.md and index.html.

@@ -10,10 +10,11 @@ import (
 
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/trace"
 )
 
 func TestTimelineFromTrace(t *testing.T) {
-	trace := []string{
+	lines := []string{
 		"1 installation alice/1 -> ok",
 		"2 create-group alice/1 g0 -> ok",
 		"3 publish alice/1 g0 -> sent intent=1 ok",
@@ -23,7 +24,7 @@ func TestTimelineFromTrace(t *testing.T) {
 		"7 sync bob/1 g0 -> client crashed at crash_before_tx",
 		"8 sync alice/1 g0 -> ok | commit_accepted g0 seq=2 epoch=2 sender=bob/1",
 	}
-	tl := BuildTimeline(trace, []string{trace[6]})
+	tl := BuildTimeline(lines, []string{lines[6]})
 	require.Equal(t, 8, tl.LastStep)
 	require.Len(t, tl.Groups, 1)
 	g := tl.Groups[0]
@@ -44,15 +45,20 @@ func TestTimelineFromTrace(t *testing.T) {
 // ones leading to a violation) and lines truncated. Re-rendering from
 // summary.json gives the same page.
 func TestLongRunStaysSmall(t *testing.T) {
-	var trace []string
+	var steps []trace.Step
 	for i := 1; i <= 10000; i++ {
-		inst := fmt.Sprintf("user%d/1", i%40)
-		trace = append(trace, fmt.Sprintf("%d sync %s g%d -> ok | commit_accepted g%d seq=%d epoch=%d sender=%s; commit_won g%d seq=%d intent=%d epoch=%d; welcome_sent g%d seq=%d to=x/1 epoch=%d; message_stored g%d seq=%d %s#%d epoch=%d",
-			i, inst, i%3, i%3, i, i/10, inst, i%3, i, i, i/10, i%3, i, i/10, i%3, i, inst, i, i/10))
+		inst, g := fmt.Sprintf("user%d/1", i%40), fmt.Sprintf("g%d", i%3)
+		steps = append(steps, trace.Step{N: i, Name: "sync", Text: "sync " + inst + " " + g, Actor: inst, Group: g, Outcome: "ok",
+			Events: []trace.Event{
+				{Installation: inst, Kind: "commit_accepted", Group: g, Seq: uint64(i), Epoch: uint64(i / 10), Detail: "sender=" + inst},
+				{Installation: inst, Kind: "commit_won", Group: g, Seq: uint64(i), Intent: int64(i), Detail: fmt.Sprintf("epoch=%d", i/10)},
+				{Installation: inst, Kind: "welcome_sent", Group: g, Seq: uint64(i), Detail: fmt.Sprintf("to=x/1 epoch=%d", i/10)},
+				{Installation: inst, Kind: "message_stored", Group: g, Seq: uint64(i), Detail: fmt.Sprintf("%s#%d epoch=%d", inst, i, i/10)},
+			}})
 	}
-	s := &runner.RunSummary{Scenario: "synthetic", Seed: 1, Steps: 10000, Determinism: runner.DeterminismSkipped, Trace: trace, Events: map[string]int{"commit_won": 10000},
+	s := &runner.RunSummary{Scenario: "synthetic", Seed: 1, Steps: 10000, Determinism: runner.DeterminismSkipped, Trace: steps, Events: map[string]int{"commit_won": 10000},
 		Violations: []runner.ViolationSummary{{Property: "L1", Name: "convergence", Step: 9999, Group: "g0", Seed: 1,
-			Installations: []string{"user1/1"}, Trace: trace[9990:]}}}
+			Installations: []string{"user1/1"}, Trace: trace.Lines(steps[9990:])}}}
 	dir := t.TempDir()
 	r := NewRunReport(s)
 	require.Positive(t, r.Timeline.Dropped)

@@ -8,6 +8,7 @@ import (
 	"github.com/mlsim/mlsim/internal/detrand"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/trace"
 )
 
 // Options adjust a run.
@@ -39,7 +40,7 @@ func RunSeed(sc scenarios.Scenario, seed uint64, opt Options) (*RunSummary, erro
 		s.Determinism = DeterminismChecked
 		if again.TraceSHA256 != first.TraceSHA256 {
 			s.Determinism = DeterminismMismatch
-			s.FirstDiff = firstDifference(first.Trace, again.Trace)
+			s.FirstDiff = firstDifference(trace.Lines(first.Trace), trace.Lines(again.Trace))
 		}
 	}
 	return s, nil
@@ -57,7 +58,7 @@ func Summarize(name string, r *sim.Result) *RunSummary {
 	for _, v := range r.Violations {
 		s.Violations = append(s.Violations, ViolationSummary{
 			Property: v.Property, Name: checker.PropertyNames[v.Property], Step: v.Step, Message: v.Message,
-			Group: v.Group, Installations: v.Installations, Seed: v.Seed, Trace: v.Trace,
+			Group: v.Group, Installations: v.Installations, Seed: v.Seed, Trace: trace.Lines(v.Trace),
 		})
 	}
 	return s

@@ -3,6 +3,7 @@ package runner
 import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/trace"
 )
 
 // Determinism outcomes.
@@ -50,7 +51,7 @@ type RunSummary struct {
 	WallMillis float64        `json:"wall_ms"`
 	MLSMillis  float64        `json:"mls_ms"`
 	// Trace is the full trace; it is written to files, never to --json.
-	Trace []string `json:"-"`
+	Trace []trace.Step `json:"-"`
 	// Script is every command with its output (for --trace-out).
 	Script []sim.ScriptStep `json:"-"`
 	// Params are the world's parameters (for --trace-out).

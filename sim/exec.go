@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sort"
 	"strings"
 
 	"github.com/mlsim/mlsim/checker"
@@ -18,25 +17,6 @@ type result struct {
 	out string
 }
 
-type handler func(w *World, c Cmd) (result, error)
-
-// handlers is the dispatcher: one handler per command, each in its own
-// cmd_<name>.go file. A handler validates its arguments before it changes
-// anything, so a bad script line is an error and never half a step.
-var handlers = map[string]handler{}
-
-func register(name string, h handler) { handlers[name] = h }
-
-// Commands lists the command names, sorted.
-func Commands() []string {
-	out := make([]string, 0, len(handlers))
-	for n := range handlers {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ErrBadCommand wraps every error about a command itself (unknown name,
 // missing or malformed arguments): the caller's input is wrong.
 var ErrBadCommand = errors.New("bad command")
@@ -45,9 +25,8 @@ var ErrBadCommand = errors.New("bad command")
 // safety on what it changed, and returns the output (outcome and what the
 // engine and server reported).
 func (w *World) Do(c Cmd) (string, error) {
-	h, ok := handlers[c.Name]
-	if !ok {
-		return "", fmt.Errorf("%w: unknown command %q (known: %s)", ErrBadCommand, c.Name, strings.Join(Commands(), ", "))
+	if d, ok := commandDoc(c.Name); !ok || d.Query {
+		return "", fmt.Errorf("%w: unknown command %q (known: %s)", ErrBadCommand, c.Name, commandNames())
 	}
 	for _, a := range c.Args {
 		if a == "" || strings.ContainsAny(a, " \n=") {
@@ -56,13 +35,15 @@ func (w *World) Do(c Cmd) (string, error) {
 	}
 	w.nextStep()
 	w.clock.ns += 1_000_000
-	res, err := h(w, c)
+	res, err := w.dispatch(c)
 	if err != nil {
 		w.step--
 		w.calls.Step = w.step
 		return "", fmt.Errorf("%w: %v", ErrBadCommand, err)
 	}
-	out := w.emit(c.String() + " -> " + res.out)
+	st := stepOf(c)
+	st.Outcome = res.out
+	out := w.emit(st).Output()
 	w.afterStep()
 	w.script = append(w.script, ScriptStep{Cmd: c, Output: out})
 	return out, nil
@@ -107,6 +88,7 @@ func (w *World) guard(c *client, f func() error) (err error) {
 		c.eng = nil
 		c.batches = nil
 		if sig, ok := r.(crashSignal); ok {
+			w.crashed = true
 			w.count(sig.point)
 			c.crashes++
 			err = fmt.Errorf("%w at %s", ErrCrashed, sig.point)

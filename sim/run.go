@@ -2,12 +2,14 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/trace"
 )
 
 // Result is what a run reports. Everything but WallMillis and MLSMillis is
@@ -30,7 +32,7 @@ type Result struct {
 	Withheld       []checker.Withheld
 	ExtraCopies    []checker.ExtraCopy // every copy after the first of a payload, with what justified it (S9)
 	Withholders    []string
-	Trace          []string
+	Trace          []trace.Step
 	Script         []ScriptStep // every command executed, with its output
 	WallMillis     float64
 	MLSMillis      float64
@@ -46,12 +48,12 @@ type IntentCounts struct {
 	Open      int `json:"open"`
 }
 
-// Violation is a checker violation with the seed and the trace lines that
-// led to it.
+// Violation is a checker violation with the seed and the steps that led
+// to it.
 type Violation struct {
 	checker.Violation
 	Seed  uint64
-	Trace []string
+	Trace []trace.Step
 }
 
 // Run runs one seed: setup, K fault-phase steps chosen by the schedule,
@@ -190,11 +192,11 @@ func (w *World) Settle() (converged bool, rounds, bound int) {
 	for _, id := range w.names {
 		w.clients[id].fuse.busy = 0
 	}
-	w.emit(fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed()))
+	w.emit(trace.Step{Name: "heal", Text: fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed())})
 	w.checkStep()
 	for _, id := range w.names {
 		w.nextStep()
-		w.emit("restart " + id + " -> " + w.reopen(w.clients[id]))
+		w.emit(trace.Step{Name: "restart", Text: "restart " + id, Actor: id, Outcome: w.reopen(w.clients[id])})
 		w.checkStep()
 	}
 	bound = 8 + len(w.names) + 2*w.openIntents()
@@ -205,7 +207,7 @@ func (w *World) Settle() (converged bool, rounds, bound int) {
 			w.clock.ns += 1_000_000
 			c := w.clients[id]
 			text := w.round(c)
-			w.emit(fmt.Sprintf("round %d %s -> %s", rounds, id, text))
+			w.emit(trace.Step{Name: "round", Text: fmt.Sprintf("round %d %s", rounds, id), Actor: id, Outcome: text})
 			w.checkStep()
 		}
 		if w.progress() == before {
@@ -225,43 +227,27 @@ func (w *World) progress() string {
 	return fmt.Sprintf("%d/%d", w.net.Records(), e)
 }
 
-// round is one client's upkeep: key packages, welcomes, sync, publish
-// everything it can, send welcomes, sync again.
+// round is one client's upkeep (engine.Client.Upkeep): its failed steps
+// and the groups it joined, in the order they happened, or ok. The crash
+// guard wraps the whole round; a crash keeps the steps that ran before it.
 func (w *World) round(c *client) string {
 	if c.eng == nil {
 		return w.reopen(c)
 	}
-	var notes []string
+	var rep engine.UpkeepReport
 	err := w.guard(c, func() error {
-		note := func(what string, err error) {
-			if err != nil {
-				notes = append(notes, what+outcome(err))
-			}
-		}
-		_, err := c.eng.EnsureKeyPackages()
-		note("key_packages", err)
-		joined, err := c.eng.ProcessWelcomes()
-		note("process_welcomes", err)
-		if len(joined) > 0 {
-			notes = append(notes, "joined="+strings.Join(joined, ","))
-		}
-		note("sync", c.eng.SyncAll())
-		groups, err := c.eng.Groups()
-		note("groups", err)
-		for _, g := range groups {
-			for i := 0; i < 64; i++ {
-				res, err := c.eng.PublishNext(g)
-				note("publish "+g, err)
-				if err != nil || res.Action == engine.PublishedNone || res.Action == engine.PublishedWaiting {
-					break
-				}
-			}
-		}
-		_, err = c.eng.SendWelcomes()
-		note("send_welcomes", err)
-		note("sync", c.eng.SyncAll())
+		c.eng.UpkeepInto(&rep)
 		return nil
 	})
+	var notes []string
+	for _, s := range rep.Steps {
+		if s.Err != nil {
+			notes = append(notes, s.String()+outcome(s.Err))
+		}
+		if s.Name == engine.UpkeepProcessWelcomes && len(rep.Joined) > 0 {
+			notes = append(notes, "joined="+strings.Join(rep.Joined, ","))
+		}
+	}
 	if err != nil {
 		notes = append(notes, outcome(err))
 	}
@@ -330,41 +316,16 @@ func (w *World) snapshots() []engine.Snapshot {
 	return out
 }
 
-// leadingTo picks the trace lines that led to a violation: the last dozen
-// lines up to its step that involve its installations or group.
-func (w *World) leadingTo(v checker.Violation) []string {
-	var out []string
+// leadingTo picks the steps that led to a violation: the last dozen up
+// to its step that name its installations or group.
+func (w *World) leadingTo(v checker.Violation) []trace.Step {
+	var out []trace.Step
 	for i := len(w.trace) - 1; i >= 0 && len(out) < 12; i-- {
-		line := w.trace[i]
-		if lineStep(line) > v.Step {
-			continue
-		}
-		if mentions(line, v.Group, v.Installations) {
-			out = append(out, line)
+		st := w.trace[i]
+		if st.N <= v.Step && st.Mentions(v.Group, v.Installations) {
+			out = append(out, st)
 		}
 	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	slices.Reverse(out)
 	return out
-}
-
-func lineStep(line string) int {
-	n := 0
-	for _, r := range line {
-		if r < '0' || r > '9' {
-			break
-		}
-		n = n*10 + int(r-'0')
-	}
-	return n
-}
-
-func mentions(line, group string, installations []string) bool {
-	for _, id := range installations {
-		if strings.Contains(line, " "+id+" ") || strings.Contains(line, " "+id+"=") || strings.HasSuffix(line, " "+id) {
-			return true
-		}
-	}
-	return group != "" && (strings.Contains(line, " "+group+" ") || strings.HasSuffix(line, " "+group))
 }

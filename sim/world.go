@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"strings"
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
@@ -14,6 +13,7 @@ import (
 	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/store"
+	"github.com/mlsim/mlsim/trace"
 )
 
 // Server clock: it starts at 1 s and moves 1 µs per publish unless a
@@ -75,7 +75,7 @@ type World struct {
 	weights     []int // per AllActions entry, after swarm selection
 
 	check       *checker.Checker
-	trace       []string
+	trace       []trace.Step
 	traceHash   hash.Hash
 	step        int
 	script      []ScriptStep  // every command executed, with its output
@@ -85,7 +85,8 @@ type World struct {
 	extraCopies []checker.ExtraCopy
 
 	events     map[string]int
-	stepEvents []string
+	stepEvents []trace.Event
+	crashed    bool // the step's actor crashed
 	lastStats  memnet.Stats
 	wonGen     map[string]int // "inst group seq" -> the client's crash count when its commit won
 	panics     []checker.Violation
@@ -210,11 +211,14 @@ func (w *World) createInstallation(id string) error {
 func (w *World) open(c *client) error {
 	old := c.fuse
 	c.fuse = &fuse{
-		sites:  &w.faultSites,
-		onBusy: func() { w.count("store_transient"); w.stepEvents = append(w.stepEvents, "store_transient") },
+		sites: &w.faultSites,
+		onBusy: func() {
+			w.count("store_transient")
+			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: "store_transient", Fault: true})
+		},
 		onWithhold: func(topic string) {
 			w.count("welcome_withheld")
-			w.stepEvents = append(w.stepEvents, "welcome_withheld "+topic)
+			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: "welcome_withheld", Group: topic, Fault: true})
 		},
 	}
 	if old != nil {
@@ -277,55 +281,41 @@ func (w *World) onEvent(id string, e engine.Event) {
 			w.count("welcome_after_crash")
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", e.Kind, e.Group)
-	if e.Seq != 0 {
-		fmt.Fprintf(&b, " seq=%d", e.Seq)
-	}
-	if e.Intent != 0 {
-		fmt.Fprintf(&b, " intent=%d", e.Intent)
-	}
-	if e.Detail != "" {
-		b.WriteString(" " + e.Detail)
-	}
-	w.stepEvents = append(w.stepEvents, b.String())
+	w.stepEvents = append(w.stepEvents, trace.Event{Installation: id, Kind: string(e.Kind), Group: e.Group,
+		Seq: e.Seq, Intent: e.Intent, Epoch: e.Epoch, Detail: e.Detail})
 }
 
 func (w *World) count(name string) { w.events[name]++ }
 
-// emit appends one canonical trace line — the step, what happened, and
-// what the engine and the server reported during it — and returns the
-// part after the command text.
-func (w *World) emit(text string) string {
-	st := w.net.Stats()
+// emit completes the step's record — its number, what the engine
+// reported and the faults that fired during it — appends it to the trace
+// and hashes its canonical line.
+func (w *World) emit(st trace.Step) trace.Step {
+	net := w.net.Stats()
 	for _, d := range []struct {
 		name string
 		n    int
 	}{
-		{"publish_lost", st.Lost - w.lastStats.Lost},
-		{"publish_ambiguous", st.Ambiguous - w.lastStats.Ambiguous},
-		{"publish_delayed", st.Delayed - w.lastStats.Delayed},
-		{"query_error", st.QueryErrors - w.lastStats.QueryErrors},
-		{"directory_error", st.DirectoryErrors - w.lastStats.DirectoryErrors},
-		{"query_short_page", st.ShortPages - w.lastStats.ShortPages},
+		{"publish_lost", net.Lost - w.lastStats.Lost},
+		{"publish_ambiguous", net.Ambiguous - w.lastStats.Ambiguous},
+		{"publish_delayed", net.Delayed - w.lastStats.Delayed},
+		{"query_error", net.QueryErrors - w.lastStats.QueryErrors},
+		{"directory_error", net.DirectoryErrors - w.lastStats.DirectoryErrors},
+		{"query_short_page", net.ShortPages - w.lastStats.ShortPages},
 	} {
 		for i := 0; i < d.n; i++ {
 			w.count(d.name)
-			w.stepEvents = append(w.stepEvents, d.name)
+			w.stepEvents = append(w.stepEvents, trace.Event{Kind: d.name, Fault: true})
 		}
 	}
-	w.lastStats = st
-	line := fmt.Sprintf("%d %s", w.step, text)
-	if len(w.stepEvents) > 0 {
-		line += " | " + strings.Join(w.stepEvents, "; ")
-	}
-	w.stepEvents = w.stepEvents[:0]
-	w.trace = append(w.trace, line)
-	_, _ = io.WriteString(w.traceHash, line+"\n")
-	if i := strings.Index(line, " -> "); i >= 0 {
-		return line[i+4:]
-	}
-	return line
+	w.lastStats = net
+	st.N = w.step
+	st.Crashed = w.crashed
+	st.Events = append([]trace.Event(nil), w.stepEvents...)
+	w.stepEvents, w.crashed = w.stepEvents[:0], false
+	w.trace = append(w.trace, st)
+	_, _ = io.WriteString(w.traceHash, st.String()+"\n")
+	return st
 }
 
 // checkStep runs the safety checks on what the step changed: the checker
@@ -338,8 +328,8 @@ func (w *World) checkStep() {
 	w.calls.Calls = w.calls.Calls[:0]
 }
 
-// Trace returns the trace lines so far.
-func (w *World) Trace() []string { return append([]string(nil), w.trace...) }
+// Trace returns the steps so far.
+func (w *World) Trace() []trace.Step { return append([]trace.Step(nil), w.trace...) }
 
 // TraceSHA256 is the hex SHA-256 of the trace so far and of every record
 // the server holds. Trace lines name commits by position, not by bytes, and

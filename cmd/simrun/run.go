@@ -11,6 +11,7 @@ import (
 	"github.com/mlsim/mlsim/reports"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
+	"github.com/mlsim/mlsim/trace"
 )
 
 func newRunCommand() *cobra.Command {
@@ -97,7 +98,7 @@ func writeRun(dir *outDir, prefix string, r *runner.RunSummary, params runner.Pa
 	if err != nil {
 		return err
 	}
-	files["trace.txt"] = []byte(strings.Join(r.Trace, "\n") + "\n")
+	files["trace.txt"] = []byte(strings.Join(trace.Lines(r.Trace), "\n") + "\n")
 	return dir.writeFiles(prefix, files)
 }
 
