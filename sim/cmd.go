@@ -74,10 +74,12 @@ func (c Cmd) Arg(i int) string {
 	return ""
 }
 
-// need checks the positional argument count.
-func (c Cmd) need(min int, usage string) error {
-	if len(c.Args) < min {
-		return fmt.Errorf("%s: want %q", c.Name, c.Name+" "+usage)
+// need checks the positional argument count against the command's
+// usage (commandDocs).
+func (c Cmd) need() error {
+	d, ok := commandDoc(c.Name)
+	if ok && len(c.Args) < d.min {
+		return fmt.Errorf("%s: want %q", c.Name, c.Name+" "+d.Usage)
 	}
 	return nil
 }

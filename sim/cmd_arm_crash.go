@@ -4,24 +4,22 @@ package sim
 // (from 0) next boundary of that kind — before or after a store
 // transaction (tx), before or after a network call (send) — in whatever
 // step reaches it. A restart disarms it.
-func init() {
-	register("arm-crash", func(w *World, c Cmd) (result, error) {
-		if err := c.need(1, "INSTALLATION kind=tx|send at=N"); err != nil {
-			return result{}, err
-		}
-		kind, _ := c.Opt("kind")
-		if kind != "tx" && kind != "send" {
-			return result{}, errorf("arm-crash: kind must be tx or send")
-		}
-		at, err := c.IntOpt("at", 0)
-		if err != nil || at < 0 {
-			return result{}, errorf("arm-crash: at must be a number >= 0")
-		}
-		cl, why := w.client(c.Arg(0))
-		if cl == nil {
-			return result{out: why}, nil
-		}
-		cl.fuse.armed, cl.fuse.kind, cl.fuse.at, cl.fuse.passed = true, kind, at, 0
-		return result{out: "ok"}, nil
-	})
+func (w *World) cmdArmCrash(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	kind, _ := c.Opt("kind")
+	if kind != "tx" && kind != "send" {
+		return result{}, errorf("arm-crash: kind must be tx or send")
+	}
+	at, err := c.IntOpt("at", 0)
+	if err != nil || at < 0 {
+		return result{}, errorf("arm-crash: at must be a number >= 0")
+	}
+	cl, why := w.client(c.Arg(0))
+	if cl == nil {
+		return result{out: why}, nil
+	}
+	cl.fuse.armed, cl.fuse.kind, cl.fuse.at, cl.fuse.passed = true, kind, at, 0
+	return result{out: "ok"}, nil
 }

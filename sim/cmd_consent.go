@@ -3,21 +3,19 @@ package sim
 import "github.com/mlsim/mlsim/engine"
 
 // consent ID GROUP allowed|rejected: the user answers a group.
-func init() {
-	register("consent", func(w *World, c Cmd) (result, error) {
-		if err := c.need(3, "INSTALLATION GROUP allowed|rejected"); err != nil {
-			return result{}, err
-		}
-		answer := engine.ConsentAllowed
-		switch c.Arg(2) {
-		case "allowed":
-		case "rejected":
-			answer = engine.ConsentRejected
-		default:
-			return result{}, errorf("consent: %q is not allowed or rejected", c.Arg(2))
-		}
-		return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
-			return "", cl.eng.SetConsent(c.Arg(1), answer)
-		}), nil
-	})
+func (w *World) cmdConsent(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	answer := engine.ConsentAllowed
+	switch c.Arg(2) {
+	case "allowed":
+	case "rejected":
+		answer = engine.ConsentRejected
+	default:
+		return result{}, errorf("consent: %q is not allowed or rejected", c.Arg(2))
+	}
+	return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
+		return "", cl.eng.SetConsent(c.Arg(1), answer)
+	}), nil
 }

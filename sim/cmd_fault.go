@@ -2,24 +2,25 @@ package sim
 
 import "github.com/mlsim/mlsim/memnet"
 
+// faultKinds are the network faults `fault` arms, by name.
+var faultKinds = map[string]memnet.Fault{
+	"publish-lost": memnet.PublishLost, "publish-ambiguous": memnet.PublishAmbiguous,
+	"publish-delayed": memnet.PublishDelayed, "query-error": memnet.QueryError, "query-short-page": memnet.QueryShortPage,
+	"directory-error": memnet.DirectoryError,
+}
+
 // fault KIND ID: arm a network fault for the installation's next publish
-// (publish-lost, publish-ambiguous, publish-delayed) or query
-// (query-error, query-short-page). It is counted when it fires.
-func init() {
-	kinds := map[string]memnet.Fault{
-		"publish-lost": memnet.PublishLost, "publish-ambiguous": memnet.PublishAmbiguous,
-		"publish-delayed": memnet.PublishDelayed, "query-error": memnet.QueryError, "query-short-page": memnet.QueryShortPage,
-		"directory-error": memnet.DirectoryError,
+// (publish-lost, publish-ambiguous, publish-delayed), query (query-error,
+// query-short-page) or key package fetch (directory-error). It is counted
+// when it fires.
+func (w *World) cmdFault(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
 	}
-	register("fault", func(w *World, c Cmd) (result, error) {
-		if err := c.need(2, "KIND INSTALLATION"); err != nil {
-			return result{}, err
-		}
-		f, ok := kinds[c.Arg(0)]
-		if !ok {
-			return result{}, errorf("fault: unknown kind %q (publish-lost, publish-ambiguous, publish-delayed, query-error, query-short-page, directory-error)", c.Arg(0))
-		}
-		w.net.Arm(c.Arg(1), f)
-		return result{out: "armed"}, nil
-	})
+	f, ok := faultKinds[c.Arg(0)]
+	if !ok {
+		return result{}, errorf("fault: unknown kind %q (publish-lost, publish-ambiguous, publish-delayed, query-error, query-short-page, directory-error)", c.Arg(0))
+	}
+	w.net.Arm(c.Arg(1), f)
+	return result{out: "armed"}, nil
 }

@@ -11,22 +11,20 @@ import (
 // epoch=E counter=C id=N mls=HEX: append a payload no client published
 // to the group topic. memnet tags it, so the oracle rejects it without
 // keys; every client must reject it too and lose nothing.
-func init() {
-	register("garbage", func(w *World, c Cmd) (result, error) {
-		if err := c.need(1, "GROUP random=HEX|replay=SEQ|forged ..."); err != nil {
-			return result{}, err
-		}
-		payload, err := garbagePayload(w, c)
-		if err != nil {
-			return result{}, err
-		}
-		if payload == nil {
-			return result{out: "skipped: nothing to replay"}, nil
-		}
-		seq := w.net.Inject(wire.GroupTopic(c.Arg(0)), payload)
-		w.count("garbage_injected")
-		return result{out: fmt.Sprintf("seq=%d", seq)}, nil
-	})
+func (w *World) cmdGarbage(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	payload, err := garbagePayload(w, c)
+	if err != nil {
+		return result{}, err
+	}
+	if payload == nil {
+		return result{out: "skipped: nothing to replay"}, nil
+	}
+	seq := w.net.Inject(wire.GroupTopic(c.Arg(0)), payload)
+	w.count("garbage_injected")
+	return result{out: fmt.Sprintf("seq=%d", seq)}, nil
 }
 
 func garbagePayload(w *World, c Cmd) ([]byte, error) {

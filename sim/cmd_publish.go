@@ -6,21 +6,19 @@ import (
 )
 
 // publish ID GROUP: publish the client's next intent of the group.
-func init() {
-	register("publish", func(w *World, c Cmd) (result, error) {
-		if err := c.need(2, "INSTALLATION GROUP"); err != nil {
-			return result{}, err
+func (w *World) cmdPublish(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
+		res, err := cl.eng.PublishNext(c.Arg(1))
+		d := string(res.Action)
+		if res.Intent != 0 {
+			d += fmt.Sprintf(" intent=%d", res.Intent)
 		}
-		return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
-			res, err := cl.eng.PublishNext(c.Arg(1))
-			d := string(res.Action)
-			if res.Intent != 0 {
-				d += fmt.Sprintf(" intent=%d", res.Intent)
-			}
-			if len(res.Skipped) > 0 {
-				d += " skipped=" + strings.Join(res.Skipped, ",")
-			}
-			return d, err
-		}), nil
-	})
+		if len(res.Skipped) > 0 {
+			d += " skipped=" + strings.Join(res.Skipped, ",")
+		}
+		return d, err
+	}), nil
 }

@@ -2,17 +2,15 @@ package sim
 
 // restart ID: a new engine over the installation's store (after a crash,
 // or dropping everything in memory of a running one).
-func init() {
-	register("restart", func(w *World, c Cmd) (result, error) {
-		if err := c.need(1, "INSTALLATION"); err != nil {
-			return result{}, err
-		}
-		cl, ok := w.clients[c.Arg(0)]
-		if !ok {
-			return result{out: "skipped: no installation " + c.Arg(0)}, nil
-		}
-		return result{out: w.reopen(cl)}, nil
-	})
+func (w *World) cmdRestart(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	cl, ok := w.clients[c.Arg(0)]
+	if !ok {
+		return result{out: "skipped: no installation " + c.Arg(0)}, nil
+	}
+	return result{out: w.reopen(cl)}, nil
 }
 
 func (w *World) reopen(c *client) string {

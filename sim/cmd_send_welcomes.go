@@ -3,17 +3,15 @@ package sim
 import "fmt"
 
 // send-welcomes ID: send every READY_TO_SEND welcome.
-func init() {
-	register("send-welcomes", func(w *World, c Cmd) (result, error) {
-		if err := c.need(1, "INSTALLATION"); err != nil {
-			return result{}, err
+func (w *World) cmdSendWelcomes(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
+		n, err := cl.eng.SendWelcomes()
+		if err == nil {
+			cl.mayHaveWelcomes = false
 		}
-		return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
-			n, err := cl.eng.SendWelcomes()
-			if err == nil {
-				cl.mayHaveWelcomes = false
-			}
-			return fmt.Sprintf("sent=%d", n), err
-		}), nil
-	})
+		return fmt.Sprintf("sent=%d", n), err
+	}), nil
 }

@@ -2,16 +2,14 @@ package sim
 
 // store-busy ID: the installation's next store transaction does its work
 // and then fails to commit (SQLite busy): a transient error.
-func init() {
-	register("store-busy", func(w *World, c Cmd) (result, error) {
-		if err := c.need(1, "INSTALLATION"); err != nil {
-			return result{}, err
-		}
-		cl, ok := w.clients[c.Arg(0)]
-		if !ok {
-			return result{out: "skipped: no installation " + c.Arg(0)}, nil
-		}
-		cl.fuse.busy++
-		return result{out: "armed"}, nil
-	})
+func (w *World) cmdStoreBusy(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	cl, ok := w.clients[c.Arg(0)]
+	if !ok {
+		return result{out: "skipped: no installation " + c.Arg(0)}, nil
+	}
+	cl.fuse.busy++
+	return result{out: "armed"}, nil
 }

@@ -2,19 +2,17 @@ package sim
 
 // withhold ID: the installation becomes a Byzantine member that drops
 // every welcome it sends (it believes they were sent).
-func init() {
-	register("withhold", func(w *World, c Cmd) (result, error) {
-		if err := c.need(1, "INSTALLATION"); err != nil {
-			return result{}, err
-		}
-		cl, ok := w.clients[c.Arg(0)]
-		if !ok {
-			return result{out: "skipped: no installation " + c.Arg(0)}, nil
-		}
-		cl.fuse.withhold = true
-		if !contains(w.withholders, cl.id) {
-			w.withholders = append(w.withholders, cl.id)
-		}
-		return result{out: "ok"}, nil
-	})
+func (w *World) cmdWithhold(c Cmd) (result, error) {
+	if err := c.need(); err != nil {
+		return result{}, err
+	}
+	cl, ok := w.clients[c.Arg(0)]
+	if !ok {
+		return result{out: "skipped: no installation " + c.Arg(0)}, nil
+	}
+	cl.fuse.withhold = true
+	if !contains(w.withholders, cl.id) {
+		w.withholders = append(w.withholders, cl.id)
+	}
+	return result{out: "ok"}, nil
 }

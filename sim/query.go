@@ -10,16 +10,6 @@ import (
 	"github.com/mlsim/mlsim/wire"
 )
 
-// Queries describe state for scripts; they are not steps (no trace line,
-// no effect). IsQuery reports whether a command is one.
-func IsQuery(name string) bool {
-	switch name {
-	case "state", "intents", "messages", "topic", "welcome-topic":
-		return true
-	}
-	return false
-}
-
 // Query answers a query command:
 //
 //	state GROUP          every installation holding the group: epoch, members, cursor
@@ -30,12 +20,12 @@ func IsQuery(name string) bool {
 func (w *World) Query(c Cmd) (string, error) {
 	switch c.Name {
 	case "topic":
-		if err := c.need(1, "GROUP"); err != nil {
+		if err := c.need(); err != nil {
 			return "", err
 		}
 		return w.queryTopic(c.Arg(0)), nil
 	case "welcome-topic":
-		if err := c.need(1, "INSTALLATION"); err != nil {
+		if err := c.need(); err != nil {
 			return "", err
 		}
 		var lines []string
@@ -49,12 +39,12 @@ func (w *World) Query(c Cmd) (string, error) {
 		}
 		return orNone(lines), nil
 	case "state":
-		if err := c.need(1, "GROUP"); err != nil {
+		if err := c.need(); err != nil {
 			return "", err
 		}
 		return w.queryState(c.Arg(0)), nil
 	case "intents":
-		if err := c.need(1, "INSTALLATION [GROUP]"); err != nil {
+		if err := c.need(); err != nil {
 			return "", err
 		}
 		return w.withSnapshot(c.Arg(0), func(s engine.Snapshot) string {
@@ -72,7 +62,7 @@ func (w *World) Query(c Cmd) (string, error) {
 			return orNone(lines)
 		}), nil
 	case "messages":
-		if err := c.need(2, "INSTALLATION GROUP"); err != nil {
+		if err := c.need(); err != nil {
 			return "", err
 		}
 		return w.withSnapshot(c.Arg(0), func(s engine.Snapshot) string {
