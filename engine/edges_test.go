@@ -15,7 +15,7 @@ import (
 )
 
 // Edges that gremlins' mutants of this package showed no test pinned down
-// (README, "Mutation score"): each test names what it closes.
+// (docs/MUTANTS.md, "Mutation score"): each test names what it closes.
 
 func count(t *testing.T, s engine.Store, query string, args ...any) int {
 	t.Helper()

@@ -47,10 +47,10 @@ func TestScriptsReplay(t *testing.T) {
 }
 
 // TestSimulationShort is the fast simulation target for mutation testing
-// of this package (README: "Mutation score"): a few seeds of the scenarios
-// that exercise most of the engine, every property checked. It runs only
-// with MLSIM_MUTATION=1 — the full sweeps live in package sim — so the
-// default test run stays fast:
+// of this package (docs/MUTANTS.md, "Mutation score"): a few seeds of the
+// scenarios that exercise most of the engine, every property checked. It
+// runs only with MLSIM_MUTATION=1 — the full sweeps live in package sim —
+// so the default test run stays fast:
 //
 //	MLSIM_MUTATION=1 gremlins unleash ./engine --workers 2 --timeout-coefficient 6
 func TestSimulationShort(t *testing.T) {
