@@ -14,8 +14,8 @@ type Store interface {
 
 // Tx is the part of a SQL transaction the engine uses: the shape of
 // *sql.Tx, with rows as interfaces so a store can run statements on its
-// driver directly (package store does; database/sql was a tenth of a
-// simulation's CPU).
+// driver directly (package store does, to spare a simulation database/sql's
+// overhead: docs/PERFORMANCE.md).
 type Tx interface {
 	Exec(query string, args ...any) (sql.Result, error)
 	Query(query string, args ...any) (Rows, error)

@@ -214,8 +214,9 @@ func (g *group) inspect(proposals [][]byte, commit []byte) (engine.CommitInfo, e
 // shallow copy with its own pending lists; go-mls's Handle then clones the
 // state before applying anything, and nothing on the receiving side
 // writes into storage a clone shares (bug 4 is in the committer's Encap,
-// which re-signs its own leaf). A deep copy here cost a third of a
-// 128-member seed's CPU (decoding is O(N^2), bug 7).
+// which re-signs its own leaf). A deep copy here would dominate a large
+// group's CPU: decoding is O(N^2), bug 7 (docs/PERFORMANCE.md has the
+// figure).
 func (g *group) Process(proposals [][]byte, commit []byte) (engine.GroupState, error) {
 	work := g.pendingCopy()
 	var next *mls.State

@@ -46,9 +46,9 @@ var all = []Scenario{
 	{
 		// Swarm testing switches a quarter of the actions off per seed,
 		// which starves the interleaving go-mls bug 3 needs (a member
-		// re-added by an add-only commit, then a rival's path commit):
-		// commit-storm meets it in 0.7% of seeds, this in 6.5% (seeds
-		// 1..200 with the path-on-add defence off).
+		// re-added by an add-only commit, then a rival's path commit).
+		// With every action on, this meets it far more often than
+		// commit-storm does (docs/MUTANTS.md has the rates).
 		Name:        "commit-race-long",
 		Description: "commit races at length: every action on (no swarm), 400 steps, races three times as often as commit-storm",
 		Params: sim.Params{Accounts: 5, InstallsPer: 2, MaxInstallations: 10, Groups: 1, InitialMembers: 4,
@@ -92,11 +92,11 @@ var all = []Scenario{
 		Params: sim.Params{Accounts: 500, InstallsPer: 2, MaxInstallations: 1000, Groups: 100, InitialMembers: 4,
 			// Adds (plain and in races) against removes that name a member
 			// with probability s/(s+4) for s member accounts: groups level
-			// off near 10 installations and stay there (measured: mean 10,
-			// max 20 after 100,000 steps), so what grows is the world, not
-			// each group. Churn is kept low because each installation acts
-			// about once per thousand steps: its intents wait long, and an
-			// intent whose owner is removed meanwhile fails (15% do).
+			// off near 10 installations and stay there, so what grows is
+			// the world, not each group. Churn is kept low because each
+			// installation acts about once per thousand steps: its intents
+			// wait long, and an intent whose owner is removed meanwhile
+			// fails (docs/PERFORMANCE.md, large-world, has the figures).
 			Steps: 100_000, Weights: scale(map[sim.Action]float64{sim.ActAdd: 0.025, sim.ActRace: 0.125, sim.ActRemove: 0.5})},
 		Heavy: true,
 	},

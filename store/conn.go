@@ -14,9 +14,10 @@ import (
 )
 
 // A DB owns one driver connection and talks to it directly, without
-// database/sql: its pool, locks and conversions were a tenth of a
-// simulated seed's CPU, and its statements could be prepared only outside
-// a transaction, so each was parsed twice. Here every statement is
+// database/sql: its pool, locks and conversions cost a seed's CPU for
+// nothing a single-connection store needs (docs/PERFORMANCE.md has the
+// figure), and its statements could be prepared only outside a
+// transaction, so each was parsed twice. Here every statement is
 // prepared on first use (inside a transaction too: SQLite allows it) and
 // kept for the life of the connection.
 //

@@ -19,12 +19,12 @@ import (
 //
 // It is rows, not SQLite's serialized database: loading a serialized
 // database into a connection makes SQLite re-read the schema and re-parse
-// every prepared statement (0.4 ms of a 0.5 ms copy), while inserting rows
-// into a pooled connection (pool.go) keeps both. The schema has no
-// triggers and no foreign keys, so inserting the rows back, each with its
-// rowid, gives the same content; results are ordered by keys, never by
-// page layout (pool.go), so the engine cannot tell the copy from the
-// original.
+// every prepared statement (most of a copy's time: docs/PERFORMANCE.md),
+// while inserting rows into a pooled connection (pool.go) keeps both. The
+// schema has no triggers and no foreign keys, so inserting the rows back,
+// each with its rowid, gives the same content; results are ordered by
+// keys, never by page layout (pool.go), so the engine cannot tell the copy
+// from the original.
 type Image struct {
 	tables    []tableRows
 	sequences []sequence

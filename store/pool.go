@@ -10,8 +10,8 @@ import (
 // A closed in-memory store gives its connection back, emptied, for the
 // next OpenMemory. What survives is what costs: the connection's parsed
 // schema and its prepared statements. Without reuse a simulated world
-// parses every statement once per installation per seed, which was 5.5%
-// of a default seed's CPU (and 7% with the schema load and image copy).
+// parses every statement once per installation per seed, a measurable
+// share of a seed's CPU (docs/PERFORMANCE.md has the figure).
 //
 // Emptied means every table holds what the migrated image holds: no rows
 // but schema_version's, and the AUTOINCREMENT counters as in the image.

@@ -8,8 +8,9 @@ import (
 )
 
 // A fresh in-memory store starts as a copy of one migrated database image
-// instead of running the migrations again: parsing the schema was 8% of a
-// simulated seed's CPU time (a world opens a store per installation). The
+// instead of running the migrations again: a world opens a store per
+// installation, and parsing the schema each time is a real share of a
+// simulated seed's CPU time (docs/PERFORMANCE.md has the figure). The
 // image is a pure function of the embedded migrations, so sharing it
 // across worlds changes no behaviour.
 var template struct {
