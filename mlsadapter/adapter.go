@@ -24,8 +24,8 @@ type Defence int
 const (
 	// PathOnAdd commits adds with a self-update, so with a path (bug 3).
 	PathOnAdd Defence = iota + 1
-	// DeepCopyCommit builds and processes commits on a marshalled copy
-	// (bug 4).
+	// DeepCopyCommit builds commits on a marshalled copy (bug 4); commits
+	// are processed on a shallow copy either way (group.Process).
 	DeepCopyCommit
 	// RehashOnRestore recomputes tree hashes after a restore (bug 5).
 	RehashOnRestore

@@ -5,8 +5,10 @@
 //   - bug 3: adds are always committed with a path (the committer adds an
 //     Update of its own leaf), so the welcome never carries a stale path
 //     secret;
-//   - bug 4: Commit and Process run on a deep copy (marshal + restore), so
-//     the state they were called on is never mutated;
+//   - bug 4: Commit runs on a deep copy (marshal + restore), so the state
+//     it was called on is never mutated; Process needs no deep copy (it
+//     queues proposals on a shallow copy and go-mls's Handle clones the
+//     state before applying anything);
 //   - bug 5: every restore recomputes the tree hashes (Tree.SetHashAll);
 //   - bug 7: callers keep decoded states in memory (GroupState values) and
 //     decode only on restart or join;

@@ -14,8 +14,9 @@ import (
 // (github.com/cockroachdb/datadriven): blocks of a command line, "----",
 // and the expected output, separated by blank lines; '#' starts a comment.
 // The first command is `world seed=N [scenario=S] [variant=V]
-// [fixture=F]`; the rest are simulator commands (sim.Commands) and the
-// queries `state`, `intents` and `messages`.
+// [fixture=F] [width-cap=N] [steps=N]` (worldOptions); the rest are
+// simulator commands (sim.Commands) and queries (sim.IsQuery: `state`,
+// `intents`, `messages`, `topic`, `welcome-topic`).
 //
 //	world seed=7 scenario=default
 //	----
