@@ -71,10 +71,10 @@ func TestReplayReproducesViolations(t *testing.T) {
 	require.Equal(t, propertiesOf(res), propertiesOf(again))
 }
 
-// The bar: a failing schedule from a deliberately broken engine (a
-// store that lets a sync batch continue past a transient error) shrinks to
-// at most 20 commands or 10% of its length, whichever is larger, and the
-// shrunk script still fails the same way when replayed.
+// Shrinking is worth running: a failing schedule from a deliberately
+// broken engine (a store that lets a sync batch continue past a transient
+// error) shrinks to at most 20 commands or 10% of its length, whichever is
+// larger, and the shrunk script still fails the same way when replayed.
 func TestShrinkBrokenBatch(t *testing.T) {
 	sc, err := scenarios.Get("crashy")
 	require.NoError(t, err)

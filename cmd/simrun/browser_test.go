@@ -40,9 +40,8 @@ func renderedDOM(t *testing.T, browser, page string) string {
 	return string(out)
 }
 
-// The bar: a sweep with a failing seed (a test fixture breaks the
-// engine) produces a report from which a newcomer can see what went
-// wrong. Asserted on the page as Chromium renders it: the sweep page
+// A sweep with a failing seed (a test fixture breaks the engine) produces
+// a report from which a newcomer can see what went wrong. Asserted on the page as Chromium renders it: the sweep page
 // names the failing seed and links its report; that report shows the
 // violated property's name, its step, the installations involved, the
 // lanes, the violation marker and the marks leading to it.
