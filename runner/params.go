@@ -6,11 +6,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mlsim/mlsim/mlsadapter"
 )
 
 // MLSVariants are the adapter variants (`--mls-variant`), each switching
-// one go-mls defence off.
-var MLSVariants = []string{"path-on-add", "deep-copy-commit", "rehash-on-restore"}
+// one go-mls defence off (mlsadapter's list of the reproducible ones).
+var MLSVariants = mlsadapter.VariantNames()
 
 // Params are the flags that make a seed's run what it is: two runs of one
 // seed with the same Params are the same run. A sweep records them (in

@@ -109,7 +109,7 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 		return nil, err
 	}
 	if p.MLSVariant != "" {
-		if _, err := parseDefence(p.MLSVariant); err != nil {
+		if _, err := mlsadapter.ParseDefence(p.MLSVariant); err != nil {
 			return nil, err
 		}
 	}
@@ -226,7 +226,7 @@ func (w *World) open(c *client) error {
 	}
 	var m engine.MLS
 	if w.p.MLSVariant != "" {
-		d, err := parseDefence(w.p.MLSVariant)
+		d, err := mlsadapter.ParseDefence(w.p.MLSVariant)
 		if err != nil {
 			return err
 		}
@@ -259,15 +259,6 @@ func (w *World) open(c *client) error {
 	c.batches = nil
 	c.mayHaveWelcomes = true // READY welcomes may have survived the crash
 	return nil
-}
-
-func parseDefence(name string) (mlsadapter.Defence, error) {
-	for _, d := range []mlsadapter.Defence{mlsadapter.PathOnAdd, mlsadapter.DeepCopyCommit, mlsadapter.RehashOnRestore, mlsadapter.FixedLifetime} {
-		if d.String() == name {
-			return d, nil
-		}
-	}
-	return 0, fmt.Errorf("unknown MLS variant %q (want path-on-add, deep-copy-commit, rehash-on-restore or fixed-lifetime)", name)
 }
 
 func (w *World) onEvent(id string, e engine.Event) {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -41,7 +42,7 @@ type worldFlags struct {
 
 func (w *worldFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&w.name, "scenario", "default", "scenario name (see simrun list)")
-	f.StringVar(&w.variant, "mls-variant", "", "switch one go-mls defence off in every client (path-on-add, deep-copy-commit, rehash-on-restore): shows the harness finds the bug")
+	f.StringVar(&w.variant, "mls-variant", "", "switch one go-mls defence off in every client ("+strings.Join(runner.MLSVariants, ", ")+"): shows the harness finds the bug")
 	f.StringVar(&w.fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
 	_ = f.MarkHidden("fixture")
 	f.IntVar(&w.scale, "scale", 1, "multiply the scenario's accounts, installation cap and groups (how cost grows with the world)")
@@ -108,7 +109,7 @@ func withVariant(sc scenarios.Scenario, variant string) (scenarios.Scenario, err
 		return sc, nil
 	}
 	if !slices.Contains(runner.MLSVariants, variant) {
-		return sc, usageError{errorf("unknown --mls-variant %q (want path-on-add, deep-copy-commit or rehash-on-restore)", variant)}
+		return sc, usageError{errorf("unknown --mls-variant %q (want %s)", variant, strings.Join(runner.MLSVariants, ", "))}
 	}
 	sc.Params.MLSVariant = variant
 	sc.Name += "+" + variant
