@@ -19,7 +19,7 @@ usage or input.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCommand(), newSweepCommand(), newListCommand(), newReplayCommand(), newShrinkCommand(), newReportCommand(), newMergeCommand(), newMutantsCommand(), newWorkerCommand())
+	root.AddCommand(newRunCommand(), newSweepCommand(), newListCommand(), newReplayCommand(), newShrinkCommand(), newReportCommand(), newMergeCommand(), newMutantsCommand(), newScriptCommand(), newWorkerCommand())
 	return root
 }
 
