@@ -13,7 +13,7 @@ import (
 	"github.com/mlsim/mlsim/store"
 )
 
-// Benchmarks behind README's performance section; none runs in the
+// Benchmarks behind docs/PERFORMANCE.md; none runs in the
 // default test run (go test ./sim -run XXX -bench . -benchtime 10x).
 
 // One default seed end to end (setup, 150 steps, liveness, checks),

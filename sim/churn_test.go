@@ -9,8 +9,8 @@ import (
 // Removes name a member with probability s/(s+removeDecoys), so churn holds
 // groups near a size set by the add/remove weights. Were removes to name
 // any of the 80 accounts, a hit would be s/80 and these groups would grow
-// towards 80·add/remove accounts (measured with that rule, seeds 1-3:
-// mean 14.0, 15.0, 15.3 after 1,500 steps; with this one 8.7, 6.7, 4.7).
+// towards 80·add/remove accounts (docs/PERFORMANCE.md has both rules'
+// sizes).
 func TestRemovesHoldGroupsNearTheirSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 1,500-step world")

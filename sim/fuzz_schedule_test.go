@@ -21,27 +21,13 @@ import (
 //
 //	go test ./sim -run XXX -fuzz FuzzSchedule -fuzztime 60s -fuzzminimizetime 100x
 //
-// It was rapid.MakeFuzz(scheduleProperty) and stalled (issue 19). Logged
-// inside the fuzzing worker (2 minutes, one worker), the inputs were not
-// slow — median 3.8 ms, the slowest 0.7 s — but:
-//
-//   - Go minimises every input that reaches new coverage, for up to
-//     -fuzzminimizetime (60 s by default), and the status line does not
-//     count those executions: the worker ran 18,686 inputs while the
-//     status line counted 12,006, with stretches of 0/sec up to a minute
-//     long. Every package is instrumented (SQLite and the crypto too), so
-//     new coverage is common early on. Give a count
-//     (-fuzzminimizetime 100x) rather than a time.
-//   - 49% of the executions did nothing: rapid skips an input that runs
-//     out before the schedule's draws do (each draw takes 8 bytes), and
-//     Go's mutator makes many such.
-//   - Each input paid for the whole world's setup (six installations'
-//     key packages) before its first step.
-//
-// Now bytes, one or two per choice, are the choices (an input that runs
-// out ends the schedule, it is never rejected), an input is at most
-// scheduleMaxSteps steps, and each starts from a copy of the small world
-// set up once per process (sim.Checkpoint).
+// Bytes are the choices, one or two per choice, rather than rapid's
+// draws: rapid rejects an input that runs out before its draws do (half
+// of what Go's mutator makes), and Go's minimisation, uncounted by the
+// status line, made a rapid target look stalled (docs/PERFORMANCE.md).
+// An input that runs out ends the schedule (it is never rejected), an
+// input is at most scheduleMaxSteps steps, and each starts from a copy of
+// the small world set up once per process (sim.Checkpoint).
 //
 // TestScheduleProperties keeps rapid (its shrinking of a failing schedule
 // is worth having when the schedule is rapid's own).

@@ -88,9 +88,8 @@ func cmdStrings(cmds []sim.Cmd) []string {
 
 // tuneFuzzWorker lets the collector run less often in a fuzzing worker
 // (unless GOGC is set): its heap is one small world and its copy, so
-// GOGC=400 costs little memory, and it took 20–40% off an input's CPU
-// time here (measured on random FuzzConflictOrder and FuzzSchedule
-// inputs; a loaded machine, so a wide range).
+// GOGC=400 costs little memory and an input much less CPU
+// (docs/PERFORMANCE.md).
 func tuneFuzzWorker() {
 	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" && os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
