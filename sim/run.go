@@ -16,7 +16,7 @@ import (
 // a pure function of (code, params, seed).
 type Result struct {
 	Seed           uint64
-	Steps          int // fault-phase steps
+	Steps          int // fault-phase steps (K): set by Run, and by a replay from its script; World.Result leaves it 0
 	Clients        int // installations at the end
 	Groups         int
 	MembersMean    float64 // members per group at the end, as the topics show them
@@ -114,7 +114,7 @@ func (w *World) violations() []checker.Violation {
 // Result reports the run so far (call it after check).
 func (w *World) Result() *Result {
 	res := &Result{
-		Seed: w.seed, Steps: w.step, Clients: len(w.names), Groups: len(w.groups),
+		Seed: w.seed, Clients: len(w.names), Groups: len(w.groups),
 		Withholders: append([]string(nil), w.withholders...), Withheld: w.withheld, ExtraCopies: w.extraCopies,
 		MLSMillis: w.meter.Millis(), MLSCalls: w.meter.Calls,
 	}
