@@ -33,7 +33,9 @@ type Checkpoint struct {
 }
 
 // Checkpoint freezes the world: from now on use it only through the
-// checkpoint (Fork, Close).
+// checkpoint's Fork. A checkpoint (its world's in-memory stores) lives as
+// long as the process: the fuzz targets keep one per world for every
+// input.
 func (w *World) Checkpoint() (*Checkpoint, error) {
 	if err := w.forkable(); err != nil {
 		return nil, err
@@ -48,9 +50,6 @@ func (w *World) Checkpoint() (*Checkpoint, error) {
 	}
 	return k, nil
 }
-
-// Close releases the checkpoint's world.
-func (k *Checkpoint) Close() { k.w.Close() }
 
 // Fork returns a new copy of the checkpoint's world.
 func (k *Checkpoint) Fork() (*World, error) {
