@@ -1,5 +1,7 @@
 package sim
 
+import "fmt"
+
 // clock tie|jump: server timestamps tie from now on, or jump an hour per
 // publish.
 func (w *World) cmdClock(c Cmd) (result, error) {
@@ -12,7 +14,7 @@ func (w *World) cmdClock(c Cmd) (result, error) {
 	case "jump":
 		w.net.SetTick(jumpTickNs)
 	default:
-		return result{}, errorf("clock: %q is not tie or jump", c.Arg(0))
+		return result{}, fmt.Errorf("clock: %q is not tie or jump", c.Arg(0))
 	}
 	w.count("clock_" + c.Arg(0))
 	return result{out: "ok"}, nil

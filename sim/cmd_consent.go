@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/mlsim/mlsim/engine"
+import (
+	"fmt"
+
+	"github.com/mlsim/mlsim/engine"
+)
 
 // consent ID GROUP allowed|rejected: the user answers a group.
 func (w *World) cmdConsent(c Cmd) (result, error) {
@@ -13,7 +17,7 @@ func (w *World) cmdConsent(c Cmd) (result, error) {
 	case "rejected":
 		answer = engine.ConsentRejected
 	default:
-		return result{}, errorf("consent: %q is not allowed or rejected", c.Arg(2))
+		return result{}, fmt.Errorf("consent: %q is not allowed or rejected", c.Arg(2))
 	}
 	return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
 		return "", cl.eng.SetConsent(c.Arg(1), answer)

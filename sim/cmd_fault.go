@@ -1,6 +1,10 @@
 package sim
 
-import "github.com/mlsim/mlsim/memnet"
+import (
+	"fmt"
+
+	"github.com/mlsim/mlsim/memnet"
+)
 
 // faultKinds are the network faults `fault` arms, by name.
 var faultKinds = map[string]memnet.Fault{
@@ -19,7 +23,7 @@ func (w *World) cmdFault(c Cmd) (result, error) {
 	}
 	f, ok := faultKinds[c.Arg(0)]
 	if !ok {
-		return result{}, errorf("fault: unknown kind %q (publish-lost, publish-ambiguous, publish-delayed, query-error, query-short-page, directory-error)", c.Arg(0))
+		return result{}, fmt.Errorf("fault: unknown kind %q (publish-lost, publish-ambiguous, publish-delayed, query-error, query-short-page, directory-error)", c.Arg(0))
 	}
 	w.net.Arm(c.Arg(1), f)
 	return result{out: "armed"}, nil

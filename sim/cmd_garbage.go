@@ -32,18 +32,18 @@ func garbagePayload(w *World, c Cmd) ([]byte, error) {
 	if v, ok := c.Opt("random"); ok {
 		b, err := hex.DecodeString(v)
 		if err != nil || len(b) == 0 {
-			return nil, errorf("garbage: random must be non-empty hex")
+			return nil, fmt.Errorf("garbage: random must be non-empty hex")
 		}
 		return b, nil
 	}
 	if _, ok := c.Opt("replay"); ok {
 		seq, err := c.IntOpt("replay", 0)
 		if err != nil || seq < 1 {
-			return nil, errorf("garbage: replay must be a sequence id >= 1")
+			return nil, fmt.Errorf("garbage: replay must be a sequence id >= 1")
 		}
 		bump, err := c.IntOpt("counter+", 0)
 		if err != nil || bump < 0 {
-			return nil, errorf("garbage: counter+ must be a number >= 0")
+			return nil, fmt.Errorf("garbage: counter+ must be a number >= 0")
 		}
 		log := w.net.Log(wire.GroupTopic(group))
 		if seq > len(log) {
@@ -64,7 +64,7 @@ func garbagePayload(w *World, c Cmd) ([]byte, error) {
 		mlsHex, _ := c.Opt("mls")
 		mls, err4 := hex.DecodeString(mlsHex)
 		if sender == "" || err1 != nil || err2 != nil || err3 != nil || err4 != nil || epoch < 0 || counter < 1 {
-			return nil, errorf("garbage forged: want sender=ID epoch=E counter=C id=N mls=HEX")
+			return nil, fmt.Errorf("garbage forged: want sender=ID epoch=E counter=C id=N mls=HEX")
 		}
 		e := wire.Envelope{Kind: wire.KindApplication, GroupID: group, Epoch: uint64(epoch), Sender: sender,
 			Counter: uint64(counter), MessageID: wire.MessageID(sender, int64(id)), MLS: mls}
@@ -73,5 +73,5 @@ func garbagePayload(w *World, c Cmd) ([]byte, error) {
 		}
 		return e.Encode(), nil
 	}
-	return nil, errorf("garbage: want random=HEX, replay=SEQ or forged")
+	return nil, fmt.Errorf("garbage: want random=HEX, replay=SEQ or forged")
 }

@@ -1,6 +1,9 @@
 package sim
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // installation ID: create an installation (account/name) with its own
 // store and crypto stream, and upload its key packages.
@@ -10,13 +13,13 @@ func (w *World) cmdInstallation(c Cmd) (result, error) {
 	}
 	id := c.Arg(0)
 	if i := strings.LastIndexByte(id, '/'); i <= 0 || i == len(id)-1 {
-		return result{}, errorf("installation %q: want account/name", id)
+		return result{}, fmt.Errorf("installation %q: want account/name", id)
 	}
 	if _, ok := w.clients[id]; ok {
 		return result{out: "skipped: exists"}, nil
 	}
 	if len(w.names) >= MaxInstallations {
-		return result{}, errorf("installation %s: a world holds at most %d installations", id, MaxInstallations)
+		return result{}, fmt.Errorf("installation %s: a world holds at most %d installations", id, MaxInstallations)
 	}
 	err := w.createInstallation(id)
 	w.count("installation_created")

@@ -16,7 +16,7 @@ func (w *World) cmdRace(c Cmd) (result, error) {
 	group := c.Arg(0)
 	for _, o := range c.Opts {
 		if o.Val != "key-update" && !strings.HasPrefix(o.Val, "add:") {
-			return result{}, errorf("race: %s=%s: want key-update or add:ACCOUNT", o.Key, o.Val)
+			return result{}, fmt.Errorf("race: %s=%s: want key-update or add:ACCOUNT", o.Key, o.Val)
 		}
 	}
 	var parts []string

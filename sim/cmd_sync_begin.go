@@ -11,7 +11,7 @@ func (w *World) cmdSyncBegin(c Cmd) (result, error) {
 	}
 	limit, err := c.IntOpt("limit", 1)
 	if err != nil || limit < 1 {
-		return result{}, errorf("sync-begin: limit must be a positive number")
+		return result{}, fmt.Errorf("sync-begin: limit must be a positive number")
 	}
 	group := c.Arg(1)
 	return w.engineCall(c.Arg(0), func(cl *client) (string, error) {

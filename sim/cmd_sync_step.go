@@ -9,7 +9,7 @@ func (w *World) cmdSyncStep(c Cmd) (result, error) {
 	}
 	i, err := c.IntOpt("batch", 0)
 	if err != nil || i < 0 {
-		return result{}, errorf("sync-step: batch must be a number >= 0")
+		return result{}, fmt.Errorf("sync-step: batch must be a number >= 0")
 	}
 	return w.engineCall(c.Arg(0), func(cl *client) (string, error) {
 		if i >= len(cl.batches) {

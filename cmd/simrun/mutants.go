@@ -47,7 +47,7 @@ func newMutantsCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seeds < 1 || workers < 1 {
-				return usageError{errorf("--seeds and --workers must be positive")}
+				return usageError{fmt.Errorf("--seeds and --workers must be positive")}
 			}
 			root, err := moduleRoot()
 			if err != nil {
@@ -74,12 +74,12 @@ func newMutantsCommand() *cobra.Command {
 			case "sweep":
 			case "fuzz", "both":
 				if fz.fuzzTime <= 0 {
-					return usageError{errorf("--fuzztime must be positive")}
+					return usageError{fmt.Errorf("--fuzztime must be positive")}
 				}
 				fz.both, fz.root, fz.work, fz.list, fz.seeds, fz.workers, fz.gomls, fz.asJSON = by == "both", root, work, list, seeds, workers, gomls && only == "", asJSON
 				return fz.run(cmd)
 			default:
-				return usageError{errorf("--by must be sweep, fuzz or both, got %q", by)}
+				return usageError{fmt.Errorf("--by must be sweep, fuzz or both, got %q", by)}
 			}
 			r := &mutation.Runner{Root: root, Work: work, Seeds: seeds, Chunk: 10, Workers: workers,
 				Log: func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", a...) }}

@@ -18,7 +18,7 @@ func newReplayCommand() *cobra.Command {
 		Short: "Replay a script (from run --trace-out or shrink), verify every recorded output and its trace hash, and check every property",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{errorf("replay takes one script file")}
+				return usageError{fmt.Errorf("replay takes one script file")}
 			}
 			return nil
 		},
@@ -85,16 +85,16 @@ func newShrinkCommand() *cobra.Command {
 		Short: "Minimise a failing script to a smaller one that violates the same property",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{errorf("shrink takes one script file")}
+				return usageError{fmt.Errorf("shrink takes one script file")}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageError{errorf("shrink needs -o OUT")}
+				return usageError{fmt.Errorf("shrink needs -o OUT")}
 			}
 			if maxRuns < 1 {
-				return usageError{errorf("--max-runs must be at least 1, got %d", maxRuns)}
+				return usageError{fmt.Errorf("--max-runs must be at least 1, got %d", maxRuns)}
 			}
 			if err := checkOutFile("-o", out); err != nil {
 				return err
@@ -102,7 +102,7 @@ func newShrinkCommand() *cobra.Command {
 			if same, err := sameFile(args[0], out); err != nil {
 				return usageError{err}
 			} else if same {
-				return usageError{errorf("shrink would write over its input %s: give -o another file", args[0])}
+				return usageError{fmt.Errorf("shrink would write over its input %s: give -o another file", args[0])}
 			}
 			s, err := readScript(args[0])
 			if err != nil {

@@ -20,7 +20,7 @@ func newReportCommand() *cobra.Command {
 		Short: "Check a report folder's summary.json (every verdict and count recomputed from its runs) and re-render index.html and summary.md from it",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{errorf("report takes one directory")}
+				return usageError{fmt.Errorf("report takes one directory")}
 			}
 			return nil
 		},
@@ -61,13 +61,13 @@ func newMergeCommand() *cobra.Command {
 		Short: "Merge sharded sweep outputs into one summary and report",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageError{errorf("merge takes one or more sweep directories")}
+				return usageError{fmt.Errorf("merge takes one or more sweep directories")}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usageError{errorf("merge needs --out DIR")}
+				return usageError{fmt.Errorf("merge needs --out DIR")}
 			}
 			var runs []runner.RunSummary
 			var first *reports.SweepReport

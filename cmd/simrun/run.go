@@ -31,7 +31,7 @@ func newRunCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if steps < 0 {
-				return usageError{errorf("--steps must not be negative")}
+				return usageError{fmt.Errorf("--steps must not be negative")}
 			}
 			sc, params, err := world.resolve(steps)
 			if err != nil {

@@ -39,7 +39,7 @@ func newSweepCommand() *cobra.Command {
 			what := "--out " + out
 			if resume != "" {
 				if out != "" && filepath.Clean(out) != filepath.Clean(resume) {
-					return usageError{errorf("--resume %s writes into the folder it resumes: leave --out out, or give the same folder", resume)}
+					return usageError{fmt.Errorf("--resume %s writes into the folder it resumes: leave --out out, or give the same folder", resume)}
 				}
 				rec, err := readSweepRecord(resume)
 				if err != nil {
@@ -51,7 +51,7 @@ func newSweepCommand() *cobra.Command {
 				out, what = resume, "--resume "+resume
 			}
 			if steps < 0 {
-				return usageError{errorf("--steps must not be negative")}
+				return usageError{fmt.Errorf("--steps must not be negative")}
 			}
 			sc, params, err := world.resolve(steps)
 			if err != nil {
@@ -69,10 +69,10 @@ func newSweepCommand() *cobra.Command {
 				list = runner.ShardSeeds(list, i, n)
 			}
 			if workers < 1 || workers > 256 {
-				return usageError{errorf("--workers must be between 1 and 256")}
+				return usageError{fmt.Errorf("--workers must be between 1 and 256")}
 			}
 			if !(ratio >= 0 && ratio <= 1) { // also refuses NaN, which no comparison holds for
-				return usageError{errorf("--determinism-ratio must be between 0 and 1")}
+				return usageError{fmt.Errorf("--determinism-ratio must be between 0 and 1")}
 			}
 			opt := runner.SweepOptions{Steps: steps, DeterminismRatio: ratio, Workers: workers,
 				Progress: newProgress(os.Stderr, len(list)),

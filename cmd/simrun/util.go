@@ -17,8 +17,6 @@ import (
 	"github.com/mlsim/mlsim/sim"
 )
 
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
-
 func scenarioFlag(name string) (scenarios.Scenario, error) {
 	sc, err := scenarios.Get(name)
 	if err != nil {
@@ -94,7 +92,7 @@ func withScale(sc scenarios.Scenario, scale int) (scenarios.Scenario, error) {
 	case scale == 1:
 		return sc, nil
 	case scale < 1 || scale > 64:
-		return sc, usageError{errorf("--scale must be between 1 and 64, got %d", scale)}
+		return sc, usageError{fmt.Errorf("--scale must be between 1 and 64, got %d", scale)}
 	}
 	sc.Params.Accounts *= scale
 	sc.Params.MaxInstallations *= scale
@@ -109,7 +107,7 @@ func withVariant(sc scenarios.Scenario, variant string) (scenarios.Scenario, err
 		return sc, nil
 	}
 	if !slices.Contains(runner.MLSVariants, variant) {
-		return sc, usageError{errorf("unknown --mls-variant %q (want %s)", variant, strings.Join(runner.MLSVariants, ", "))}
+		return sc, usageError{fmt.Errorf("unknown --mls-variant %q (want %s)", variant, strings.Join(runner.MLSVariants, ", "))}
 	}
 	sc.Params.MLSVariant = variant
 	sc.Name += "+" + variant
@@ -122,7 +120,7 @@ func withFixture(sc scenarios.Scenario, name string) (scenarios.Scenario, error)
 		return sc, nil
 	}
 	if _, ok := sim.Fixtures[name]; !ok {
-		return sc, usageError{errorf("unknown --fixture %q", name)}
+		return sc, usageError{fmt.Errorf("unknown --fixture %q", name)}
 	}
 	sc.Params.Fixture = name
 	sc.Name += "+" + name
