@@ -41,7 +41,7 @@ func TestAuditTables(t *testing.T) {
 	}
 	read := func(id string) []entry {
 		var out []entry
-		rows(t, w.Store(id), `SELECT via, epoch, commit_hash, authenticator, commit_seq FROM epoch_history ORDER BY serial`, func(r engine.Rows) error {
+		rows(t, w.stores[id], `SELECT via, epoch, commit_hash, authenticator, commit_seq FROM epoch_history ORDER BY serial`, func(r engine.Rows) error {
 			var e entry
 			out = append(out, e)
 			return r.Scan(&out[len(out)-1].via, &out[len(out)-1].epoch, &out[len(out)-1].hash, &out[len(out)-1].auth, &out[len(out)-1].seq)
@@ -65,7 +65,7 @@ func TestAuditTables(t *testing.T) {
 		hash  []byte
 	}
 	var moves []move
-	rows(t, w.Store("alice/1"), `SELECT to_state, epoch, hash FROM intent_transitions ORDER BY serial`, func(r engine.Rows) error {
+	rows(t, w.stores["alice/1"], `SELECT to_state, epoch, hash FROM intent_transitions ORDER BY serial`, func(r engine.Rows) error {
 		var m move
 		err := r.Scan(&m.to, &m.epoch, &m.hash)
 		moves = append(moves, m)

@@ -7,15 +7,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/engine/enginetest"
 	"github.com/mlsim/mlsim/wire"
 )
 
 // stateWithoutCursors is what bad input must not change.
-func stateWithoutCursors(t *testing.T, w *enginetest.World) []engine.Snapshot {
+func stateWithoutCursors(t testing.TB, w *testWorld) []engine.Snapshot {
 	t.Helper()
-	snaps, err := w.Snapshots()
-	require.NoError(t, err)
+	var snaps []engine.Snapshot
+	for _, id := range w.names {
+		snaps = append(snaps, snap(t, w, id))
+	}
 	for i := range snaps {
 		for j := range snaps[i].Groups {
 			snaps[i].Groups[j].Cursor = 0
@@ -28,14 +29,14 @@ func stateWithoutCursors(t *testing.T, w *enginetest.World) []engine.Snapshot {
 // are rejected by all, cursors advance, states are unchanged.
 func TestBadPayloadsRejectedByAll(t *testing.T) {
 	w := newGroup(t, 41)
-	require.NoError(t, w.C("dave/1").CreateGroup("other"))
-	need(t).intent(w.C("dave/1").Send("other", []byte("elsewhere")))
-	need(t).intent(w.C("alice/1").Send("g", []byte("real")))
-	require.NoError(t, w.Stabilize(20))
+	require.NoError(t, w.c("dave/1").CreateGroup("other"))
+	need(t).intent(w.c("dave/1").Send("other", []byte("elsewhere")))
+	need(t).intent(w.c("alice/1").Send("g", []byte("real")))
+	w.settle(t)
 	topic := wire.GroupTopic("g")
-	log := w.Net.Log(topic)
+	log := w.net.Log(topic)
 	real := log[len(log)-1].Payload
-	foreign := w.Net.Log(wire.GroupTopic("other"))[0].Payload
+	foreign := w.net.Log(wire.GroupTopic("other"))[0].Payload
 
 	env, err := wire.Decode(real)
 	require.NoError(t, err)
@@ -58,15 +59,15 @@ func TestBadPayloadsRejectedByAll(t *testing.T) {
 		{},
 	}
 	for _, p := range bad {
-		w.Net.Inject(topic, p)
+		w.net.Inject(topic, p)
 	}
-	require.NoError(t, w.Stabilize(20))
+	w.settle(t)
 	if diff := cmp.Diff(before, stateWithoutCursors(t, w)); diff != "" {
 		t.Fatalf("bad input changed state (-before +after):\n%s", diff)
 	}
 	for _, id := range groupG {
 		g, _ := groupOf(snap(t, w, id), "g")
-		require.Equal(t, w.Net.Head(topic), g.Cursor, "%s cursor moved past the bad payloads", id)
+		require.Equal(t, w.net.Head(topic), g.Cursor, "%s cursor moved past the bad payloads", id)
 	}
 	requireGroup(t, w, "g", 1, groupG...)
 }

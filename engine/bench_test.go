@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/mlsim/mlsim/engine/enginetest"
 )
 
 // The engine's cost for one commit and one received commit, next to the
@@ -43,7 +41,7 @@ func BenchmarkCommitHandle(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("members=%d/layer=engine", n), func(b *testing.B) {
 			w := benchWorld(b, n)
-			r := w.C("m1/1")
+			r := w.c("m1/1")
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
@@ -67,25 +65,24 @@ func BenchmarkCommitHandle(b *testing.B) {
 
 // benchWorld is a group "g" of n single-installation accounts m0..m(n-1),
 // all at epoch 1.
-func benchWorld(b *testing.B, n int) *enginetest.World {
+func benchWorld(b *testing.B, n int) *testWorld {
 	b.Helper()
-	w := enginetest.New(5)
+	w := newWorld(5)
 	var ids, accounts []string
 	for i := 0; i < n; i++ {
 		ids = append(ids, fmt.Sprintf("m%d/1", i))
 		accounts = append(accounts, fmt.Sprintf("m%d", i))
 	}
-	require.NoError(b, w.Add(ids...))
-	require.NoError(b, w.C(ids[0]).CreateGroup("g"))
-	_, err := w.C(ids[0]).AddMembers("g", accounts[1:]...)
-	require.NoError(b, err)
-	require.NoError(b, w.Stabilize(5))
+	w.add(b, ids...)
+	require.NoError(b, w.c(ids[0]).CreateGroup("g"))
+	need(b).intent(w.c(ids[0]).AddMembers("g", accounts[1:]...))
+	w.settle(b)
 	return w
 }
 
 // commitOnce has the installation rotate its keys and read the commit back.
-func commitOnce(b *testing.B, w *enginetest.World, id string) {
-	c := w.C(id)
+func commitOnce(b *testing.B, w *testWorld, id string) {
+	c := w.c(id)
 	_, err := c.KeyUpdate("g")
 	require.NoError(b, err)
 	_, err = c.PublishNext("g")

@@ -7,8 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/engine/enginetest"
-	"github.com/mlsim/mlsim/intent"
 	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/store"
@@ -29,12 +27,12 @@ func count(t *testing.T, s engine.Store, query string, args ...any) int {
 func TestPastEpochRetention(t *testing.T) {
 	w := newGroup(t, 91)
 	for i := 0; i < 6; i++ {
-		need(t).intent(w.C("alice/1").KeyUpdate("g"))
-		need(t).intent(w.C("bob/1").Send("g", []byte(fmt.Sprint(i))))
-		require.NoError(t, w.Stabilize(20))
+		need(t).intent(w.c("alice/1").KeyUpdate("g"))
+		need(t).intent(w.c("bob/1").Send("g", []byte(fmt.Sprint(i))))
+		w.settle(t)
 	}
 	requireGroup(t, w, "g", 7, groupG...)
-	st := w.Store("carol/1")
+	st := w.stores["carol/1"]
 	require.Equal(t, 1+engine.DefaultMaxPastEpochs, count(t, st, `SELECT COUNT(*) FROM group_states WHERE group_id = 'g'`))
 	require.Equal(t, 7-engine.DefaultMaxPastEpochs, count(t, st, `SELECT MIN(epoch) FROM group_states WHERE group_id = 'g'`))
 	require.Zero(t, count(t, st, `SELECT COUNT(*) FROM group_counters WHERE epoch < ?`, 7-engine.DefaultMaxPastEpochs))
@@ -43,62 +41,38 @@ func TestPastEpochRetention(t *testing.T) {
 // A topic longer than a page is read to its head in one Sync (sync.go's
 // page loop), and a limit of 0 means the configured page size.
 func TestSyncReadsPastOnePage(t *testing.T) {
-	w := newGroupWith(t, 92, func(wt *worldTweaks) {
-		wt.configure = func(c *engine.Config) { c.PageSize = 2 }
-	})
+	w := newGroupWith(t, 92, func(c *engine.Config) { c.PageSize = 2 })
 	for i := 0; i < 7; i++ {
-		need(t).intent(w.C("alice/1").Send("g", []byte(fmt.Sprint(i))))
-		_, err := w.C("alice/1").PublishNext("g")
+		need(t).intent(w.c("alice/1").Send("g", []byte(fmt.Sprint(i))))
+		_, err := w.c("alice/1").PublishNext("g")
 		require.NoError(t, err)
 	}
-	b, err := w.C("bob/1").BeginSync("g", 0)
+	b, err := w.c("bob/1").BeginSync("g", 0)
 	require.NoError(t, err)
 	require.Equal(t, 2, b.Len())
-	require.NoError(t, w.C("carol/1").Sync("g"))
+	require.NoError(t, w.c("carol/1").Sync("g"))
 	require.Len(t, appMessages(t, w, "carol/1", "g"), 7)
 	g, _ := groupOf(snap(t, w, "carol/1"), "g")
-	require.Equal(t, w.Net.Head("group/g"), g.Cursor)
-}
-
-// The width cap is exact: an add that fills the tree to the cap passes,
-// one leaf more fails (publish_commit.go's widthAfter).
-func TestWidthCapBoundary(t *testing.T) {
-	w := newGroupWith(t, 93, func(wt *worldTweaks) {
-		wt.configure = func(c *engine.Config) { c.WidthCap = 7 }
-	})
-	require.NoError(t, w.Add("erin/1", "erin/2"))
-	need(t).intent(w.C("bob/1").AddMembers("g", "dave", "erin")) // 5 + 3 = 8 > 7
-	require.NoError(t, w.Stabilize(20))
-	requireIntents(t, w, "bob/1", intentView{intent.AddMembers, intent.Failed, intent.ReasonGroupCap})
-	need(t).intent(w.C("bob/1").AddMembers("g", "erin")) // 5 + 2 = 7: exactly the cap
-	require.NoError(t, w.Stabilize(20))
-	requireGroup(t, w, "g", 2, append([]string{"erin/1", "erin/2"}, groupG...)...)
-	// A removal leaves blank leaves, which an add fills before the tree
-	// grows: removing erin and adding dave and erin/… stays within 7.
-	need(t).intent(w.C("bob/1").RemoveMembers("g", "erin"))
-	require.NoError(t, w.Stabilize(20))
-	need(t).intent(w.C("bob/1").AddMembers("g", "dave"))
-	require.NoError(t, w.Stabilize(20))
-	requireGroup(t, w, "g", 4, append([]string{"dave/1"}, groupG...)...)
+	require.Equal(t, w.net.Head("group/g"), g.Cursor)
 }
 
 // Key packages are topped up only below the low-water mark, by a batch.
 func TestKeyPackageReplenishment(t *testing.T) {
-	w := enginetest.New(94)
-	require.NoError(t, w.Add("alice/1"))
-	require.Len(t, w.Net.KeyPackages("alice/1"), engine.DefaultKeyPackageBatch)
-	n, err := w.C("alice/1").EnsureKeyPackages()
+	w := newWorld(94)
+	w.add(t, "alice/1")
+	require.Len(t, w.net.KeyPackages("alice/1"), engine.DefaultKeyPackageBatch)
+	n, err := w.c("alice/1").EnsureKeyPackages()
 	require.NoError(t, err)
 	require.Zero(t, n, "enough left: nothing uploaded")
-	for len(w.Net.KeyPackages("alice/1")) >= engine.DefaultKeyPackageLow {
-		_, err := w.Net.For("x/1").FetchKeyPackage("alice/1")
+	for len(w.net.KeyPackages("alice/1")) >= engine.DefaultKeyPackageLow {
+		_, err := w.net.For("x/1").FetchKeyPackage("alice/1")
 		require.NoError(t, err)
 	}
-	n, err = w.C("alice/1").EnsureKeyPackages()
+	n, err = w.c("alice/1").EnsureKeyPackages()
 	require.NoError(t, err)
 	require.Equal(t, engine.DefaultKeyPackageBatch, n)
-	require.Len(t, w.Net.KeyPackages("alice/1"), engine.DefaultKeyPackageLow-1+engine.DefaultKeyPackageBatch)
-	require.Equal(t, 2*engine.DefaultKeyPackageBatch, count(t, w.Store("alice/1"), `SELECT COUNT(*) FROM key_packages`))
+	require.Len(t, w.net.KeyPackages("alice/1"), engine.DefaultKeyPackageLow-1+engine.DefaultKeyPackageBatch)
+	require.Equal(t, 2*engine.DefaultKeyPackageBatch, count(t, w.stores["alice/1"], `SELECT COUNT(*) FROM key_packages`))
 }
 
 // Bad input to the API: a clear error, nothing stored.
@@ -107,7 +81,7 @@ func TestBadArguments(t *testing.T) {
 	require.NoError(t, err)
 	net := memnet.New(1, 1)
 	for _, id := range []string{"", "alice", "/x", "alice/", "a/"} {
-		_, err := engine.Open(engine.Config{InstallationID: id, Store: db, Transport: net.For(id), MLS: mlsadapter.New(zeroReader{}), Clock: &enginetest.Clock{}})
+		_, err := engine.Open(engine.Config{InstallationID: id, Store: db, Transport: net.For(id), MLS: mlsadapter.New(zeroReader{}), Clock: &testClock{}})
 		require.ErrorIs(t, err, engine.ErrBadInstallID, id)
 	}
 	_, err = engine.Open(engine.Config{InstallationID: "a/1"})
@@ -118,19 +92,19 @@ func TestBadArguments(t *testing.T) {
 	require.Equal(t, "/x", engine.AccountOf("/x"))
 
 	w := newGroup(t, 95)
-	require.Error(t, w.C("bob/1").SetConsent("g", engine.ConsentPending))
-	require.ErrorIs(t, w.C("bob/1").SetConsent("nope", engine.ConsentAllowed), engine.ErrUnknownGroup)
-	require.ErrorIs(t, w.C("alice/1").CreateGroup("g"), engine.ErrGroupExists)
+	require.Error(t, w.c("bob/1").SetConsent("g", engine.ConsentPending))
+	require.ErrorIs(t, w.c("bob/1").SetConsent("nope", engine.ConsentAllowed), engine.ErrUnknownGroup)
+	require.ErrorIs(t, w.c("alice/1").CreateGroup("g"), engine.ErrGroupExists)
 	for _, bad := range []string{"", "a/b", "a b", "a\nb"} {
-		require.Error(t, w.C("alice/1").CreateGroup(bad), bad)
+		require.Error(t, w.c("alice/1").CreateGroup(bad), bad)
 	}
-	_, err = w.C("alice/1").Send("nope", []byte("x"))
+	_, err = w.c("alice/1").Send("nope", []byte("x"))
 	require.ErrorIs(t, err, engine.ErrUnknownGroup)
 	// Asked again, still unknown: a failed read caches nothing.
 	for i := 0; i < 2; i++ {
-		_, err = w.C("alice/1").BeginSync("nope", 0)
+		_, err = w.c("alice/1").BeginSync("nope", 0)
 		require.ErrorIs(t, err, engine.ErrUnknownGroup, "attempt %d", i+1)
-		_, err = w.C("alice/1").PublishNext("nope")
+		_, err = w.c("alice/1").PublishNext("nope")
 		require.ErrorIs(t, err, engine.ErrUnknownGroup, "attempt %d", i+1)
 	}
 }
@@ -145,7 +119,7 @@ func (zeroReader) Read(p []byte) (int, error) {
 // OpenIntents counts TO_SEND and PUBLISHED intents, and nothing settled.
 func TestOpenIntentsCount(t *testing.T) {
 	w := newGroup(t, 41)
-	c := w.C("bob/1")
+	c := w.c("bob/1")
 	open := func() int {
 		n, err := c.OpenIntents()
 		require.NoError(t, err)
@@ -158,6 +132,20 @@ func TestOpenIntentsCount(t *testing.T) {
 	_, err := c.PublishNext("g")
 	require.NoError(t, err)
 	require.Equal(t, 2, open(), "one PUBLISHED, one TO_SEND")
-	require.NoError(t, w.Stabilize(20))
+	w.settle(t)
 	require.Zero(t, open(), "both settled")
+}
+
+// Consent is the user's answer and nothing else: a joiner holds the group
+// PENDING until it answers, and the answer is stored. (That consent does
+// not stop the sync is the conformance script consent-does-not-stop-sync.txt.)
+func TestConsentRecorded(t *testing.T) {
+	w := newGroup(t, 53)
+	g, _ := groupOf(snap(t, w, "alice/1"), "g")
+	require.Equal(t, engine.ConsentAllowed, g.Consent, "the creator")
+	g, _ = groupOf(snap(t, w, "bob/1"), "g")
+	require.Equal(t, engine.ConsentPending, g.Consent, "a joiner")
+	require.NoError(t, w.c("bob/1").SetConsent("g", engine.ConsentRejected))
+	g, _ = groupOf(snap(t, w, "bob/1"), "g")
+	require.Equal(t, engine.ConsentRejected, g.Consent)
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsim/mlsim/engine/enginetest"
 	"github.com/mlsim/mlsim/wire"
 )
 
@@ -21,25 +20,23 @@ import (
 //
 //	go test ./engine -run XXX -fuzz FuzzSyncInput -fuzzminimizetime 3s
 func FuzzSyncInput(f *testing.F) {
-	w := enginetest.New(71)
-	require.NoError(f, w.Add("alice/1", "bob/1", "bob/2"))
-	require.NoError(f, w.C("alice/1").CreateGroup("g"))
-	_, err := w.C("alice/1").AddMembers("g", "bob")
-	require.NoError(f, err)
-	require.NoError(f, w.Stabilize(20))
-	_, err = w.C("bob/1").Send("g", []byte("seed"))
-	require.NoError(f, err)
-	require.NoError(f, w.Stabilize(20))
-	for _, r := range w.Net.Log(wire.GroupTopic("g")) {
+	w := newWorld(71)
+	w.add(f, "alice/1", "bob/1", "bob/2")
+	require.NoError(f, w.c("alice/1").CreateGroup("g"))
+	need(f).intent(w.c("alice/1").AddMembers("g", "bob"))
+	w.settle(f)
+	need(f).intent(w.c("bob/1").Send("g", []byte("seed")))
+	w.settle(f)
+	for _, r := range w.net.Log(wire.GroupTopic("g")) {
 		f.Add(r.Payload)
 		f.Add(r.Payload[:len(r.Payload)-1])
 	}
 	f.Add([]byte{1, 2, 0})
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		before := stateWithoutCursors(t, w)
-		w.Net.Inject(wire.GroupTopic("g"), payload)
-		for _, id := range w.Names() {
-			require.NoError(t, w.C(id).Sync("g"))
+		w.net.Inject(wire.GroupTopic("g"), payload)
+		for _, id := range w.names {
+			require.NoError(t, w.c(id).Sync("g"))
 		}
 		if diff := cmp.Diff(before, stateWithoutCursors(t, w)); diff != "" {
 			t.Fatalf("payload %x changed state:\n%s", payload, diff)

@@ -2,7 +2,9 @@
 package engine_test
 
 import (
+	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"testing"
 
@@ -10,31 +12,118 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/engine/enginetest"
-	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/internal/detrand"
+	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/mlsadapter"
+	"github.com/mlsim/mlsim/store"
 )
 
-// Every scripted test uses at least these: two accounts with two
-// installations each, and two with one.
-var everyone = []string{"alice/1", "alice/2", "bob/1", "bob/2", "carol/1", "dave/1"}
+// The Go tests here are units: the store, payloads, the API's answers,
+// fuzz targets and benchmarks. How clients behave together is proved by
+// the conformance scripts (scenarios/testdata/conformance), which also
+// run the checker.
 
-// newGroup makes a world where alice/1 created "g" and added bob and carol;
-// everyone is synced at epoch 1 with alice/1, alice/2, bob/1, bob/2, carol/1.
-func newGroup(t *testing.T, seed uint64) *enginetest.World {
+// testWorld is the few real clients over one memnet server a unit test
+// needs: each installation has its own in-memory store and crypto stream
+// (derived from the seed and its id), and settle runs Client.Upkeep over
+// all of them, as production clients would, until nothing changes.
+type testWorld struct {
+	seed      uint64
+	net       *memnet.Server
+	clock     *testClock
+	configure func(*engine.Config)       // if set, adjusts every client's config
+	mls       func(io.Reader) engine.MLS // if set, replaces the production adapter
+	names     []string
+	clients   map[string]*engine.Client
+	stores    map[string]*store.DB
+	events    int // events the clients reported
+}
+
+// testClock is a logical clock: it moves only when told to.
+type testClock struct{ ns int64 }
+
+func (c *testClock) NowNs() int64 { return c.ns }
+
+func newWorld(seed uint64) *testWorld {
+	return &testWorld{seed: seed, net: memnet.New(1_000_000_000, 1000), clock: &testClock{ns: 1},
+		clients: map[string]*engine.Client{}, stores: map[string]*store.DB{}}
+}
+
+// add opens installations ("account/name") and uploads their key packages.
+func (w *testWorld) add(t testing.TB, ids ...string) {
 	t.Helper()
-	w := enginetest.New(seed)
-	require.NoError(t, w.Add(everyone...))
-	require.NoError(t, w.C("alice/1").CreateGroup("g"))
-	_, err := w.C("alice/1").AddMembers("g", "bob", "carol")
-	require.NoError(t, err)
-	require.NoError(t, w.Stabilize(20))
-	requireGroup(t, w, "g", 1, "alice/1", "alice/2", "bob/1", "bob/2", "carol/1")
+	for _, id := range ids {
+		db, err := store.OpenMemory()
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		rng := detrand.New(w.seed, "crypto/"+id)
+		var m engine.MLS = mlsadapter.New(rng)
+		if w.mls != nil {
+			m = w.mls(rng)
+		}
+		cfg := engine.Config{InstallationID: id, Store: db, Transport: w.net.For(id), MLS: m, Clock: w.clock,
+			Observer: func(engine.Event) { w.events++ }}
+		if w.configure != nil {
+			w.configure(&cfg)
+		}
+		c, err := engine.Open(cfg)
+		require.NoError(t, err)
+		_, err = c.EnsureKeyPackages()
+		require.NoError(t, err)
+		w.names, w.clients[id], w.stores[id] = append(w.names, id), c, db
+	}
+}
+
+func (w *testWorld) c(id string) *engine.Client { return w.clients[id] }
+
+// settle runs rounds of Client.Upkeep over every client, in creation
+// order, until a round puts nothing on the server and reports no event.
+// There are no faults here: every step must succeed.
+func (w *testWorld) settle(t testing.TB) {
+	t.Helper()
+	for round := 0; round < 20; round++ {
+		before := fmt.Sprint(w.net.Records(), w.events)
+		for _, id := range w.names {
+			_, err := w.clients[id].Upkeep()
+			require.NoError(t, err, id)
+		}
+		if fmt.Sprint(w.net.Records(), w.events) == before {
+			return
+		}
+	}
+	t.Fatal("not settled after 20 rounds")
+}
+
+// Most tests use these: two accounts with two installations each, and
+// two with one; groupG are the members of newGroup's "g".
+var (
+	everyone = []string{"alice/1", "alice/2", "bob/1", "bob/2", "carol/1", "dave/1"}
+	groupG   = []string{"alice/1", "alice/2", "bob/1", "bob/2", "carol/1"}
+)
+
+// newGroup makes a world where alice/1 created "g" and added bob and
+// carol; everyone is synced at epoch 1 with groupG.
+func newGroup(t testing.TB, seed uint64) *testWorld {
+	t.Helper()
+	return newGroupWith(t, seed, nil)
+}
+
+// newGroupWith is newGroup with every client's config adjusted.
+func newGroupWith(t testing.TB, seed uint64, configure func(*engine.Config)) *testWorld {
+	t.Helper()
+	w := newWorld(seed)
+	w.configure = configure
+	w.add(t, everyone...)
+	require.NoError(t, w.c("alice/1").CreateGroup("g"))
+	need(t).intent(w.c("alice/1").AddMembers("g", "bob", "carol"))
+	w.settle(t)
+	requireGroup(t, w, "g", 1, groupG...)
 	return w
 }
 
-func snap(t *testing.T, w *enginetest.World, id string) engine.Snapshot {
+func snap(t testing.TB, w *testWorld, id string) engine.Snapshot {
 	t.Helper()
-	s, err := w.C(id).Snapshot()
+	s, err := w.c(id).Snapshot()
 	require.NoError(t, err)
 	return s
 }
@@ -50,30 +139,22 @@ func groupOf(s engine.Snapshot, group string) (engine.GroupSnapshot, bool) {
 
 // requireGroup asserts that exactly the named installations hold the group
 // as members, all at the epoch with the same authenticator and member set.
-func requireGroup(t *testing.T, w *enginetest.World, group string, epoch uint64, members ...string) {
+func requireGroup(t testing.TB, w *testWorld, group string, epoch uint64, members ...string) {
 	t.Helper()
 	sort.Strings(members)
 	var auth string
-	for _, id := range w.Names() {
+	for _, id := range w.names {
 		g, ok := groupOf(snap(t, w, id), group)
-		isMember := ok && g.RemovedAtSeq == 0
-		want := false
-		for _, m := range members {
-			want = want || m == id
-		}
-		require.Equal(t, want, isMember, "%s membership of %s", id, group)
-		if !want {
+		require.Equal(t, slices.Contains(members, id), ok && g.RemovedAtSeq == 0, "%s membership of %s", id, group)
+		if !slices.Contains(members, id) {
 			continue
 		}
 		require.Empty(t, g.Broken, id)
-		got := struct {
+		type view struct {
 			Epoch   uint64
 			Members []string
-		}{g.Epoch, g.Members}
-		if diff := cmp.Diff(struct {
-			Epoch   uint64
-			Members []string
-		}{epoch, members}, got); diff != "" {
+		}
+		if diff := cmp.Diff(view{epoch, members}, view{g.Epoch, g.Members}); diff != "" {
 			t.Fatalf("%s view of %s (-want +got):\n%s", id, group, diff)
 		}
 		if auth == "" {
@@ -83,28 +164,9 @@ func requireGroup(t *testing.T, w *enginetest.World, group string, epoch uint64,
 	}
 }
 
-type intentView struct {
-	Kind   intent.Kind
-	State  intent.State
-	Reason intent.Reason
-}
-
-func requireIntents(t *testing.T, w *enginetest.World, id string, want ...intentView) {
-	t.Helper()
-	var got []intentView
-	for _, in := range snap(t, w, id).Intents {
-		got = append(got, intentView{in.Kind, in.State, in.Reason})
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("%s intents (-want +got):\n%s", id, diff)
-	}
-}
-
-func committed(k intent.Kind) intentView { return intentView{k, intent.Committed, intent.ReasonNone} }
-
 // appMessages lists a client's application messages of a group as
 // "id:body", in topic order.
-func appMessages(t *testing.T, w *enginetest.World, id, group string) []string {
+func appMessages(t testing.TB, w *testWorld, id, group string) []string {
 	t.Helper()
 	var out []string
 	for _, m := range snap(t, w, id).Messages {
@@ -115,56 +177,14 @@ func appMessages(t *testing.T, w *enginetest.World, id, group string) []string {
 	return out
 }
 
-// requireMessages asserts every named installation stores exactly these
-// application messages of the group, in this order.
-func requireMessages(t *testing.T, w *enginetest.World, group string, want []string, installations ...string) {
-	t.Helper()
-	for _, id := range installations {
-		if diff := cmp.Diff(want, appMessages(t, w, id, group)); diff != "" {
-			t.Fatalf("%s messages of %s (-want +got):\n%s", id, group, diff)
-		}
-	}
-}
-
-func countEvents(w *enginetest.World, kind engine.EventKind) int {
-	n := 0
-	for _, e := range w.Events {
-		if e.Kind == kind {
-			n++
-		}
-	}
-	return n
-}
-
-type needer struct{ t *testing.T }
+type needer struct{ t testing.TB }
 
 // need(t).intent(client.Send(...)) fails the test if creating the intent
 // failed, and returns its id.
-func need(t *testing.T) needer { return needer{t} }
+func need(t testing.TB) needer { return needer{t} }
 
 func (n needer) intent(id int64, err error) int64 {
 	n.t.Helper()
 	require.NoError(n.t, err)
 	return id
-}
-
-type worldTweaks struct {
-	wrapStore     func(string, engine.Store) engine.Store
-	wrapTransport func(string, engine.Transport) engine.Transport
-	configure     func(*engine.Config)
-	mlsFor        func(string, io.Reader) engine.MLS
-}
-
-// newGroupWith is newGroup with hooks installed before anyone is created.
-func newGroupWith(t *testing.T, seed uint64, tweak func(*worldTweaks)) *enginetest.World {
-	t.Helper()
-	var wt worldTweaks
-	tweak(&wt)
-	w := enginetest.New(seed)
-	w.WrapStore, w.WrapTransport, w.Configure, w.MLSFor = wt.wrapStore, wt.wrapTransport, wt.configure, wt.mlsFor
-	require.NoError(t, w.Add(everyone...))
-	require.NoError(t, w.C("alice/1").CreateGroup("g"))
-	need(t).intent(w.C("alice/1").AddMembers("g", "bob", "carol"))
-	require.NoError(t, w.Stabilize(20))
-	return w
 }
