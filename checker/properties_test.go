@@ -9,7 +9,6 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
-	"github.com/mlsim/mlsim/engine/enginetest"
 	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
@@ -25,32 +24,32 @@ import (
 var everyone = []string{"alice/1", "alice/2", "bob/1", "bob/2", "carol/1"}
 
 // groupWorld: alice/1 created "g" and added bob and carol; all synced.
-func groupWorld(t *testing.T, seed uint64, tweak func(*enginetest.World)) *enginetest.World {
+func groupWorld(t *testing.T, seed uint64, tweak func(*engineWorld)) *engineWorld {
 	t.Helper()
-	w := enginetest.New(seed)
+	w := newEngineWorld()
 	if tweak != nil {
 		tweak(w)
 	}
-	require.NoError(t, w.Add(everyone...))
-	require.NoError(t, w.C("alice/1").CreateGroup("g"))
-	_, err := w.C("alice/1").AddMembers("g", "bob", "carol")
+	require.NoError(t, w.add(seed, everyone...))
+	require.NoError(t, w.c("alice/1").CreateGroup("g"))
+	_, err := w.c("alice/1").AddMembers("g", "bob", "carol")
 	require.NoError(t, err)
-	require.NoError(t, w.Stabilize(20))
+	require.NoError(t, w.settle(20))
 	return w
 }
 
 // newChecker is a checker over a world, every store attached.
-func newChecker(w *enginetest.World) *checker.Checker {
-	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.Net), Directory: observe.Directory(w.Net)})
-	for _, id := range w.Names() {
-		c.Attach(id, observe.Store(w.Store(id).(*store.DB)))
+func newChecker(w *engineWorld) *checker.Checker {
+	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
+	for _, id := range w.names {
+		c.Attach(id, observe.Store(w.stores[id]))
 	}
 	return c
 }
 
 // checkWorld runs the checker over a world after the fact: every store's
 // audit, then liveness.
-func checkWorld(t *testing.T, w *enginetest.World, withholders ...string) (*checker.Checker, []checker.Withheld) {
+func checkWorld(t *testing.T, w *engineWorld, withholders ...string) (*checker.Checker, []checker.Withheld) {
 	t.Helper()
 	c := newChecker(w)
 	require.NoError(t, c.Step(1, nil))
@@ -84,9 +83,9 @@ func requireReported(t *testing.T, vs []checker.Violation, props ...string) {
 // A healthy world is clean: the baseline every broken world differs from.
 func TestHealthyWorldIsClean(t *testing.T) {
 	w := groupWorld(t, 1, nil)
-	_, err := w.C("bob/1").Send("g", []byte("hi"))
+	_, err := w.c("bob/1").Send("g", []byte("hi"))
 	require.NoError(t, err)
-	require.NoError(t, w.Stabilize(20))
+	require.NoError(t, w.settle(20))
 	c, _ := checkWorld(t, w)
 	require.Empty(t, c.Violations())
 }
@@ -120,22 +119,22 @@ func TestForkAndConvergenceThroughVariant(t *testing.T) {
 // commit (go-mls bug 4), the loser of a commit race cannot process the
 // winner's commit and stops the group.
 func TestRaceLoserStuckThroughVariant(t *testing.T) {
-	w := groupWorld(t, 2, func(w *enginetest.World) {
-		w.MLSFor = variant("deep-copy-commit")
+	w := groupWorld(t, 2, func(w *engineWorld) {
+		w.mlsFor = variant("deep-copy-commit")
 	})
 	// Both have committed before (the bug needs a used leaf), then race.
 	for _, id := range []string{"bob/1", "carol/1"} {
-		_, err := w.C(id).KeyUpdate("g")
+		_, err := w.c(id).KeyUpdate("g")
 		require.NoError(t, err)
-		require.NoError(t, w.Stabilize(20))
+		require.NoError(t, w.settle(20))
 	}
 	for _, id := range []string{"bob/1", "carol/1"} {
-		_, err := w.C(id).KeyUpdate("g")
+		_, err := w.c(id).KeyUpdate("g")
 		require.NoError(t, err)
-		_, err = w.C(id).PublishNext("g")
+		_, err = w.c(id).PublishNext("g")
 		require.NoError(t, err)
 	}
-	_ = w.Stabilize(10) // the stuck group is the point; errors are expected
+	_ = w.settle(10) // the stuck group is the point; errors are expected
 	c, _ := checkWorld(t, w)
 	requireReported(t, c.Violations(), "L1", "L2")
 }
@@ -145,24 +144,24 @@ func TestRaceLoserStuckThroughVariant(t *testing.T) {
 // receivers'). bob/1's first message is delayed and lands after its
 // second: receivers reject it, bob/1 stores it and calls it COMMITTED.
 func TestOwnCounterRuleSkipped(t *testing.T) {
-	w := groupWorld(t, 3, func(w *enginetest.World) {
-		w.WrapStore = func(id string, s engine.Store) engine.Store {
+	w := groupWorld(t, 3, func(w *engineWorld) {
+		w.wrapStore = func(id string, s engine.Store) engine.Store {
 			if id != "bob/1" {
 				return s
 			}
 			return &skipOwnCounter{inner: s, self: id}
 		}
 	})
-	w.Net.Arm("bob/1", memnetPublishDelayed)
-	_, err := w.C("bob/1").Send("g", []byte("first"))
+	w.net.Arm("bob/1", memnetPublishDelayed)
+	_, err := w.c("bob/1").Send("g", []byte("first"))
 	require.NoError(t, err)
-	_, _ = w.C("bob/1").PublishNext("g") // delayed: an error, the intent stays PUBLISHED
-	_, err = w.C("bob/1").Send("g", []byte("second"))
+	_, _ = w.c("bob/1").PublishNext("g") // delayed: an error, the intent stays PUBLISHED
+	_, err = w.c("bob/1").Send("g", []byte("second"))
 	require.NoError(t, err)
-	_, err = w.C("bob/1").PublishNext("g")
+	_, err = w.c("bob/1").PublishNext("g")
 	require.NoError(t, err)
-	require.True(t, w.Net.LandDelayed())
-	require.NoError(t, w.Stabilize(20))
+	require.True(t, w.net.LandDelayed())
+	require.NoError(t, w.settle(20))
 	c, _ := checkWorld(t, w)
 	requireReported(t, c.Violations(), "S3", "L4")
 }
@@ -188,14 +187,14 @@ func TestIllegalTransition(t *testing.T) {
 // S5 by editing a store: bob/1 holds alice/1's message of epoch 0, which
 // the topic accepted before bob/1 was added.
 func TestMessageFromBeforeJoining(t *testing.T) {
-	w := enginetest.New(6)
-	require.NoError(t, w.Add(everyone...))
-	require.NoError(t, w.C("alice/1").CreateGroup("g"))
-	_, err := w.C("alice/1").Send("g", []byte("early"))
+	w := newEngineWorld()
+	require.NoError(t, w.add(6, everyone...))
+	require.NoError(t, w.c("alice/1").CreateGroup("g"))
+	_, err := w.c("alice/1").Send("g", []byte("early"))
 	require.NoError(t, err)
-	_, err = w.C("alice/1").AddMembers("g", "bob", "carol")
+	_, err = w.c("alice/1").AddMembers("g", "bob", "carol")
 	require.NoError(t, err)
-	require.NoError(t, w.Stabilize(20))
+	require.NoError(t, w.settle(20))
 	exec(t, w, "bob/1", `INSERT INTO group_messages(id, group_id, decrypted_message_bytes, sent_at_ns, kind, sender_installation_id, sender_account, seq, epoch)
 		VALUES ('alice/1#1', 'g', 'early', 0, 1, 'alice/1', 'alice', 1, 0)`)
 	c, _ := checkWorld(t, w)
@@ -206,9 +205,9 @@ func TestMessageFromBeforeJoining(t *testing.T) {
 func TestMessagesOutOfOrder(t *testing.T) {
 	w := groupWorld(t, 7, nil)
 	for _, body := range []string{"one", "two"} {
-		_, err := w.C("alice/1").Send("g", []byte(body))
+		_, err := w.c("alice/1").Send("g", []byte(body))
 		require.NoError(t, err)
-		require.NoError(t, w.Stabilize(20))
+		require.NoError(t, w.settle(20))
 	}
 	exec(t, w, "bob/1", `UPDATE group_messages SET serial = serial + 100 WHERE seq = (SELECT MIN(seq) FROM group_messages WHERE kind = 1)`)
 	c, _ := checkWorld(t, w)
@@ -218,9 +217,9 @@ func TestMessagesOutOfOrder(t *testing.T) {
 // L3 by editing a store: a member lost an accepted message.
 func TestMessageLost(t *testing.T) {
 	w := groupWorld(t, 8, nil)
-	_, err := w.C("alice/1").Send("g", []byte("lost"))
+	_, err := w.c("alice/1").Send("g", []byte("lost"))
 	require.NoError(t, err)
-	require.NoError(t, w.Stabilize(20))
+	require.NoError(t, w.settle(20))
 	exec(t, w, "carol/1", `DELETE FROM group_messages WHERE kind = 1`)
 	c, _ := checkWorld(t, w)
 	requireReported(t, c.Violations(), "L3")
@@ -230,8 +229,8 @@ func TestMessageLost(t *testing.T) {
 // it breaks L5 (and L1); declared as a withholder, its joiners are exempt
 // and the checker names it.
 func TestWithheldWelcomes(t *testing.T) {
-	tweak := func(w *enginetest.World) {
-		w.WrapTransport = func(id string, tr engine.Transport) engine.Transport {
+	tweak := func(w *engineWorld) {
+		w.wrapTransport = func(id string, tr engine.Transport) engine.Transport {
 			if id != "alice/1" {
 				return tr
 			}
@@ -250,9 +249,9 @@ func TestWithheldWelcomes(t *testing.T) {
 	}
 }
 
-func exec(t *testing.T, w *enginetest.World, id, query string) {
+func exec(t *testing.T, w *engineWorld, id, query string) {
 	t.Helper()
-	require.NoError(t, w.Store(id).Update(func(tx engine.Tx) error {
+	require.NoError(t, w.stores[id].Update(func(tx engine.Tx) error {
 		_, err := tx.Exec(query)
 		return err
 	}))
@@ -318,9 +317,9 @@ func (v *viewCounter) Version() uint64 { return v.db.Version() }
 // and the first commit after that is read and checked.
 func TestUnchangedStoreIsNotReread(t *testing.T) {
 	w := groupWorld(t, 4, nil)
-	db := w.Store("bob/1").(*store.DB)
+	db := w.stores["bob/1"]
 	s := &viewCounter{Store: observe.Store(db), db: db}
-	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.Net), Directory: observe.Directory(w.Net)})
+	c := checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
 	c.Attach("bob/1", s)
 	require.NoError(t, c.Step(1, nil))
 	require.Equal(t, 1, s.views)
