@@ -7,11 +7,11 @@ import (
 
 // Violation is one broken property.
 type Violation struct {
-	Property      string   // S1..S11, L1..L5
-	Step          int      // the step after which it was found (the last step for liveness)
-	Group         string   // "" when not about one group
-	Installations []string // who is involved, sorted
-	Message       string
+	Property      string   `json:"property"`                // S1..S11, L1..L5
+	Step          int      `json:"step"`                    // the step after which it was found (the last step for liveness)
+	Group         string   `json:"group,omitempty"`         // "" when not about one group
+	Installations []string `json:"installations,omitempty"` // who is involved, sorted
+	Message       string   `json:"message"`
 }
 
 func (v Violation) String() string {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/mlsim/mlsim/checker"
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 )
 
 // InconsistentError lists what a summary states that its own runs and
@@ -42,11 +42,11 @@ func CheckRun(r *RunReport) error {
 // determinism outcome is one simrun writes, and every violation names a
 // property, the checker's name for it, and the run's own seed. (A run
 // stores no verdict of its own: it is always recomputed from these.)
-func CheckRunSummary(r *runner.RunSummary) error {
+func CheckRunSummary(r *results.RunSummary) error {
 	return inconsistent(runProblems(r, ""))
 }
 
-func runProblems(r *runner.RunSummary, prefix string) []string {
+func runProblems(r *results.RunSummary, prefix string) []string {
 	var p []string
 	if prefix == "" {
 		prefix = fmt.Sprintf("seed %d: ", r.Seed)
@@ -55,7 +55,7 @@ func runProblems(r *runner.RunSummary, prefix string) []string {
 		p = append(p, prefix+"no scenario")
 	}
 	switch r.Determinism {
-	case runner.DeterminismChecked, runner.DeterminismSkipped, runner.DeterminismMismatch:
+	case results.DeterminismChecked, results.DeterminismSkipped, results.DeterminismMismatch:
 	default:
 		p = append(p, fmt.Sprintf("%sdeterminism %q is not checked, skipped or mismatch", prefix, r.Determinism))
 	}
@@ -77,7 +77,7 @@ func runProblems(r *runner.RunSummary, prefix string) []string {
 }
 
 // CheckSweep recomputes a sweep's counts and verdicts from its runs
-// (runner.Fold, as the sweep itself did) and lists every field that
+// (results.Fold, as the sweep itself did) and lists every field that
 // disagrees: seeds, passed, failed, failing_seeds, determinism_checked,
 // steps, events and fault_sites; runs must be of the sweep's scenario,
 // each seed once, in seed order, and consistent themselves
@@ -113,7 +113,7 @@ func CheckSweep(r *SweepReport) error {
 		}
 		p = append(p, runProblems(&run, prefix)...)
 	}
-	want := runner.Fold(r.Scenario, r.Runs)
+	want := results.Fold(r.Scenario, r.Runs)
 	if r.Seeds != want.Seeds {
 		p = append(p, fmt.Sprintf("seeds: %d, but it holds %s", r.Seeds, plural(want.Seeds, "run")))
 	}
@@ -150,12 +150,12 @@ func CheckSweep(r *SweepReport) error {
 }
 
 // failingWhy names the first failing run and why it fails.
-func failingWhy(runs []runner.RunSummary) string {
+func failingWhy(runs []results.RunSummary) string {
 	for _, r := range runs {
 		switch {
 		case len(r.Violations) > 0:
 			return fmt.Sprintf(" (seed %d holds a violation of %s)", r.Seed, r.Violations[0].Property)
-		case r.Determinism == runner.DeterminismMismatch:
+		case r.Determinism == results.DeterminismMismatch:
 			return fmt.Sprintf(" (seed %d was not deterministic)", r.Seed)
 		case r.WorkerDied != "":
 			return fmt.Sprintf(" (seed %d's worker died)", r.Seed)

@@ -8,17 +8,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/results"
 )
 
 func checkedSweep() *SweepReport {
-	runs := []runner.RunSummary{
-		{Scenario: "crashy", Seed: 1, Steps: 40, Determinism: runner.DeterminismChecked, Events: map[string]int{"restart": 2}},
-		{Scenario: "crashy", Seed: 2, Steps: 40, Determinism: runner.DeterminismSkipped, Events: map[string]int{"restart": 1},
-			Violations: []runner.ViolationSummary{{Property: "S1", Name: "no fork", Seed: 2, Step: 9}}},
-		{Scenario: "crashy", Seed: 3, Steps: 40, Determinism: runner.DeterminismSkipped, WorkerDied: "exit status 3"},
+	runs := []results.RunSummary{
+		{Scenario: "crashy", Seed: 1, Steps: 40, Determinism: results.DeterminismChecked, Events: map[string]int{"restart": 2}},
+		{Scenario: "crashy", Seed: 2, Steps: 40, Determinism: results.DeterminismSkipped, Events: map[string]int{"restart": 1},
+			Violations: []results.Violation{{Violation: checker.Violation{Property: "S1", Step: 9}, Name: "no fork", Seed: 2}}},
+		{Scenario: "crashy", Seed: 3, Steps: 40, Determinism: results.DeterminismSkipped, WorkerDied: "exit status 3"},
 	}
-	s := runner.Fold("crashy", runs)
+	s := results.Fold("crashy", runs)
 	return &SweepReport{Kind: "sweep", SweepSummary: *s, SeedReports: map[string]string{"2": "seeds/2/index.html"}}
 }
 
@@ -26,7 +27,7 @@ func checkedSweep() *SweepReport {
 // holds, and names each field its data contradicts.
 func TestCheckSweep(t *testing.T) {
 	require.NoError(t, CheckSweep(checkedSweep()))
-	require.NoError(t, CheckSweep(&SweepReport{Kind: "sweep", SweepSummary: *runner.Fold("crashy", nil)}), "an empty shard")
+	require.NoError(t, CheckSweep(&SweepReport{Kind: "sweep", SweepSummary: *results.Fold("crashy", nil)}), "an empty shard")
 
 	for _, c := range []struct {
 		edit func(r *SweepReport)
@@ -46,9 +47,9 @@ func TestCheckSweep(t *testing.T) {
 		{func(r *SweepReport) { r.Runs[0].Scenario = "churn" }, `run 1 (seed 1): a run of "churn" in a sweep of "crashy"`},
 		{func(r *SweepReport) { r.SeedReports["1"] = "seeds/1/index.html" }, "seed_reports links seed 1, which is not a failing seed"},
 		{func(r *SweepReport) {
-			r.Params = &runner.Params{Scenario: "crashy", Steps: 40, Scale: 1, Variant: "path-on-add"}
+			r.Params = &results.Params{Scenario: "crashy", Steps: 40, Scale: 1, Variant: "path-on-add"}
 		}, "params describe scenario crashy+path-on-add, but the sweep is of crashy"},
-		{func(r *SweepReport) { r.Params = &runner.Params{Scenario: "crashy", Steps: 30, Scale: 1} }, "run 1 (seed 1): ran 40 steps, params say 30"},
+		{func(r *SweepReport) { r.Params = &results.Params{Scenario: "crashy", Steps: 30, Scale: 1} }, "run 1 (seed 1): ran 40 steps, params say 30"},
 		{func(r *SweepReport) { *r = SweepReport{Kind: "sweep"} }, "no scenario and no runs"},
 	} {
 		r := checkedSweep()

@@ -5,11 +5,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/results"
 )
 
 // faultColumns are the fault-site table's columns, in order.
-var faultColumns = []string{sim.FaultCrashBefore, sim.FaultCrashAfter, sim.FaultBusy, sim.FaultNetError}
+var faultColumns = []string{results.FaultCrashBefore, results.FaultCrashAfter, results.FaultBusy, results.FaultNetError}
 
 // faultSiteTable is the fault-site coverage table of a run or a sweep: a
 // row per engine call site, a column per fault, so what the faults never
@@ -24,7 +24,7 @@ type faultSiteTable struct {
 
 // faultSiteRow is one site's counts; Note says why the site or one of its
 // faults is not required (unreachable), or that the site is missing from
-// sim.FaultSites.
+// results.FaultSites.
 type faultSiteRow struct {
 	Site  string
 	Cells []faultSiteCell
@@ -40,15 +40,15 @@ type faultSiteCell struct {
 	Unreached  bool
 }
 
-// buildFaultSiteTable lays counts (by sim.FaultSiteKey) over the static
+// buildFaultSiteTable lays counts (by results.FaultSiteKey) over the static
 // list of sites; a counted site that is not in the list gets a row too.
 func buildFaultSiteTable(counts map[string]int) faultSiteTable {
-	t := faultSiteTable{Columns: faultColumns, Unreached: sim.UnreachedFaultSites(counts)}
+	t := faultSiteTable{Columns: faultColumns, Unreached: results.UnreachedFaultSites(counts)}
 	listed := map[string]bool{}
 	row := func(site string, applies []string, note string, unreachable map[string]string) {
 		r := faultSiteRow{Site: site, Note: note}
 		for _, f := range faultColumns {
-			c := faultSiteCell{Count: counts[sim.FaultSiteKey(site, f)]}
+			c := faultSiteCell{Count: counts[results.FaultSiteKey(site, f)]}
 			for _, a := range applies {
 				c.Applicable = c.Applicable || a == f
 			}
@@ -66,7 +66,7 @@ func buildFaultSiteTable(counts map[string]int) faultSiteTable {
 		}
 		t.Rows = append(t.Rows, r)
 	}
-	for _, s := range sim.FaultSites {
+	for _, s := range results.FaultSites {
 		listed[s.ID] = true
 		note := ""
 		if s.Unreachable != "" {
@@ -82,7 +82,7 @@ func buildFaultSiteTable(counts map[string]int) faultSiteTable {
 	}
 	sort.Strings(extra)
 	for _, site := range extra {
-		row(site, faultColumns, "not in sim.FaultSites", nil)
+		row(site, faultColumns, "not in results.FaultSites", nil)
 	}
 	return t
 }

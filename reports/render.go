@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/mlsim/mlsim/checker"
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 )
 
 //go:embed templates/*.tmpl
@@ -88,11 +88,11 @@ func verdict(failed bool) (string, string) {
 
 // runParams is the world of a run report: recorded, or for a report
 // written before worlds were recorded, read back from its scenario label.
-func runParams(r *RunReport) runner.Params {
+func runParams(r *RunReport) results.Params {
 	if r.World != nil {
 		return *r.World
 	}
-	return runner.ParamsFromName(r.Scenario, r.Steps)
+	return results.ParamsFromName(r.Scenario, r.Steps)
 }
 
 func renderRun(r *RunReport) (Files, error) {

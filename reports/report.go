@@ -8,24 +8,24 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/trace"
 )
 
 // RunReport is a run's summary.json: the run summary and its timeline.
 type RunReport struct {
 	Kind string `json:"kind"` // "run"
-	runner.RunSummary
+	results.RunSummary
 	// World is the world the run ran in, when known (run --out and a
 	// sweep's seed pages): the page prints the command that reproduces it.
-	World    *runner.Params `json:"params,omitempty"`
-	Timeline Timeline       `json:"timeline"`
+	World    *results.Params `json:"params,omitempty"`
+	Timeline Timeline        `json:"timeline"`
 }
 
 // SweepReport is a sweep's summary.json.
 type SweepReport struct {
 	Kind string `json:"kind"` // "sweep"
-	runner.SweepSummary
+	results.SweepSummary
 	// SeedReports maps a failing seed to its report directory, relative
 	// to the sweep's.
 	SeedReports map[string]string `json:"seed_reports,omitempty"`
@@ -37,7 +37,7 @@ type SweepReport struct {
 type Files map[string][]byte
 
 // NewRunReport builds a run's report from its summary (with its trace).
-func NewRunReport(s *runner.RunSummary) *RunReport {
+func NewRunReport(s *results.RunSummary) *RunReport {
 	var lead []string
 	for _, v := range s.Violations {
 		lead = append(lead, v.Trace...)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsim/mlsim/runner"
-	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/trace"
 )
 
@@ -56,9 +56,9 @@ func TestLongRunStaysSmall(t *testing.T) {
 				{Installation: inst, Kind: "message_stored", Group: g, Seq: uint64(i), Detail: fmt.Sprintf("%s#%d epoch=%d", inst, i, i/10)},
 			}})
 	}
-	s := &runner.RunSummary{Scenario: "synthetic", Seed: 1, Steps: 10000, Determinism: runner.DeterminismSkipped, Trace: steps, Events: map[string]int{"commit_won": 10000},
-		Violations: []runner.ViolationSummary{{Property: "L1", Name: "convergence", Step: 9999, Group: "g0", Seed: 1,
-			Installations: []string{"user1/1"}, Trace: trace.Lines(steps[9990:])}}}
+	s := &results.RunSummary{Scenario: "synthetic", Seed: 1, Steps: 10000, Determinism: results.DeterminismSkipped, Trace: steps, Events: map[string]int{"commit_won": 10000},
+		Violations: []results.Violation{results.NewViolation(checker.Violation{Property: "L1", Step: 9999, Group: "g0",
+			Installations: []string{"user1/1"}}, 1, steps[9990:])}}
 	dir := t.TempDir()
 	r := NewRunReport(s)
 	require.Positive(t, r.Timeline.Dropped)
@@ -85,30 +85,30 @@ func TestLongRunStaysSmall(t *testing.T) {
 	require.Error(t, Render(t.TempDir()), "no summary.json")
 }
 
-// The fault-site table lists every site of sim.FaultSites with its counts,
+// The fault-site table lists every site of results.FaultSites with its counts,
 // highlights the pairs a sweep never reached, marks those that do not
 // apply, and gives a counted site missing from the list a row of its own.
 func TestFaultSiteTable(t *testing.T) {
 	counts := map[string]int{}
-	for _, k := range sim.FaultSitePairs() {
+	for _, k := range results.FaultSitePairs() {
 		counts[k] = 2
 	}
 	delete(counts, "processEnvelope/tx busy")
 	counts["send/Publish net_error"] = 7
 	counts["mystery/tx crash_after"] = 1
-	s := runner.Fold("synthetic", []runner.RunSummary{{Seed: 1, FaultSites: counts, Events: map[string]int{}}})
+	s := results.Fold("synthetic", []results.RunSummary{{Seed: 1, FaultSites: counts, Events: map[string]int{}}})
 	require.Equal(t, []string{"processEnvelope/tx busy"}, s.FaultSitesUnreached)
 	dir := t.TempDir()
 	require.NoError(t, WriteSweep(dir, &SweepReport{SweepSummary: *s}))
 
 	md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
 	require.NoError(t, err)
-	pairs := len(sim.FaultSitePairs())
+	pairs := len(results.FaultSitePairs())
 	require.Contains(t, string(md), fmt.Sprintf("%d of %d (site, fault) pairs reached. Never reached (**bold**): processEnvelope/tx busy.", pairs-1, pairs))
 	require.Contains(t, string(md), "| processEnvelope/tx | 2 | 2 | **0** | · |  |")
 	require.Contains(t, string(md), "| send/Publish | 2 | 2 | · | 7 |  |")
 	require.Contains(t, string(md), "| loadIdentity/tx | 0 | 0 | 0 | · | not required: ")
-	require.Contains(t, string(md), "| mystery/tx | 0 | 1 | 0 | 0 | not in sim.FaultSites |")
+	require.Contains(t, string(md), "| mystery/tx | 0 | 1 | 0 | 0 | not in results.FaultSites |")
 
 	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
 	require.NoError(t, err)
@@ -117,7 +117,7 @@ func TestFaultSiteTable(t *testing.T) {
 	require.Contains(t, string(page), `<tr><td class="site">send/Publish</td><td>2</td><td>2</td><td class="na">·</td><td>7</td>`)
 
 	// A run's report has the table too.
-	run := &runner.RunSummary{Scenario: "synthetic", Seed: 1, FaultSites: map[string]int{"send/Publish net_error": 1}}
+	run := &results.RunSummary{Scenario: "synthetic", Seed: 1, FaultSites: map[string]int{"send/Publish net_error": 1}}
 	rdir := t.TempDir()
 	require.NoError(t, WriteRun(rdir, NewRunReport(run)))
 	md, err = os.ReadFile(filepath.Join(rdir, "summary.md"))

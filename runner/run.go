@@ -4,12 +4,21 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/internal/detrand"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
 	"github.com/mlsim/mlsim/trace"
 )
+
+// Run is one seed's summary with what only the process that ran it has:
+// the script of every command with its output, and the simulator's
+// parameters (for --trace-out). Neither is in the summary's JSON.
+type Run struct {
+	*results.RunSummary
+	Script []sim.ScriptStep `json:"-"`
+	Params sim.Params       `json:"-"`
+}
 
 // Options adjust a run.
 type Options struct {
@@ -17,10 +26,10 @@ type Options struct {
 	CheckDeterminism bool // run the seed a second time and compare traces
 }
 
-// RunSeed runs one seed of a scenario; with CheckDeterminism it runs it
-// again and compares the traces (wall_ms and events come from the first
-// run).
-func RunSeed(sc scenarios.Scenario, seed uint64, opt Options) (*RunSummary, error) {
+// RunSeed runs one seed; with CheckDeterminism it runs it again and
+// compares the traces (wall_ms and events come from the first run). The
+// script and the world's parameters come back too, for --trace-out.
+func RunSeed(sc scenarios.Scenario, seed uint64, opt Options) (*Run, error) {
 	p := sc.Params
 	if opt.Steps > 0 {
 		p.Steps = opt.Steps
@@ -29,37 +38,34 @@ func RunSeed(sc scenarios.Scenario, seed uint64, opt Options) (*RunSummary, erro
 	if err != nil {
 		return nil, err
 	}
-	s := Summarize(sc.Name, first)
-	s.Params = p
-	s.Determinism = DeterminismSkipped
+	r := &Run{RunSummary: Summarize(sc.Name, first), Script: first.Script, Params: p}
+	r.Determinism = results.DeterminismSkipped
 	if opt.CheckDeterminism {
 		again, err := sim.Run(p, seed)
 		if err != nil {
 			return nil, err
 		}
-		s.Determinism = DeterminismChecked
+		r.Determinism = results.DeterminismChecked
 		if again.TraceSHA256 != first.TraceSHA256 {
-			s.Determinism = DeterminismMismatch
-			s.FirstDiff = firstDifference(trace.Lines(first.Trace), trace.Lines(again.Trace))
+			r.Determinism = results.DeterminismMismatch
+			r.FirstDiff = firstDifference(trace.Lines(first.Trace), trace.Lines(again.Trace))
 		}
 	}
-	return s, nil
+	return r, nil
 }
 
-// Summarize turns a simulator result into the summary `run` prints.
-func Summarize(name string, r *sim.Result) *RunSummary {
-	s := &RunSummary{
+// Summarize turns a simulator result into the summary `run` prints (its
+// violations are sim's, passed on as they are).
+func Summarize(name string, r *sim.Result) *results.RunSummary {
+	s := &results.RunSummary{
 		Scenario: name, Seed: r.Seed, Steps: r.Steps, Clients: r.Clients, Groups: r.Groups,
 		MembersMean: r.MembersMean, MembersMax: r.MembersMax,
 		TraceSHA256: r.TraceSHA256, Converged: r.Converged, LivenessRounds: r.LivenessRounds, LivenessBound: r.LivenessBound,
 		Intents: r.Intents, Withholders: r.Withholders, Withheld: r.Withheld, ExtraCopies: r.ExtraCopies, Events: r.Events, FaultSites: r.FaultSites,
-		WallMillis: r.WallMillis, MLSMillis: r.MLSMillis, Trace: r.Trace, Script: r.Script, Violations: []ViolationSummary{},
+		WallMillis: r.WallMillis, MLSMillis: r.MLSMillis, Trace: r.Trace, Violations: r.Violations,
 	}
-	for _, v := range r.Violations {
-		s.Violations = append(s.Violations, ViolationSummary{
-			Property: v.Property, Name: checker.PropertyNames[v.Property], Step: v.Step, Message: v.Message,
-			Group: v.Group, Installations: v.Installations, Seed: v.Seed, Trace: trace.Lines(v.Trace),
-		})
+	if s.Violations == nil {
+		s.Violations = []results.Violation{}
 	}
 	return s
 }

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/scenarios"
-	"github.com/mlsim/mlsim/sim"
 )
 
 // SweepOptions adjust a sweep.
@@ -29,11 +29,11 @@ type SweepOptions struct {
 	Progress func(done, total, failed int)
 	// Done are runs an earlier, interrupted sweep finished (resume): they
 	// are folded in as they are and their seeds must not be in the list.
-	Done []RunSummary
+	Done []results.RunSummary
 	// OnRun, if set, is given every finished run as it finishes (in the
 	// order they finish), so that a sweep that is killed keeps what it
 	// ran. An error stops the sweep: no more seeds are started.
-	OnRun func(*RunSummary) error
+	OnRun func(*results.RunSummary) error
 	// Log, if set, is told what the sweep did on its own, such as
 	// re-running a seed whose worker died.
 	Log func(format string, args ...any)
@@ -94,9 +94,9 @@ func ShardSeeds(seeds []uint64, i, n int) []uint64 {
 
 // Sweep runs every seed and folds the results, with opt.Done, into one
 // summary, in seed order, whatever the number of workers.
-func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSummary, error) {
+func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*results.SweepSummary, error) {
 	start := time.Now()
-	runs := make([]RunSummary, 0, len(opt.Done)+len(seeds))
+	runs := make([]results.RunSummary, 0, len(opt.Done)+len(seeds))
 	failed := 0
 	for _, r := range opt.Done {
 		runs = append(runs, r)
@@ -111,13 +111,13 @@ func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSumma
 	)
 	// record keeps a finished run; it reports false once the sweep must
 	// stop (OnRun failed).
-	record := func(r *RunSummary) bool {
+	record := func(r *results.RunSummary) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if stopErr != nil {
 			return false
 		}
-		r.Trace, r.Script = nil, nil
+		r.Trace = nil
 		if opt.OnRun != nil {
 			if err := opt.OnRun(r); err != nil {
 				stopErr = err
@@ -139,7 +139,7 @@ func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSumma
 			if err != nil {
 				return nil, err
 			}
-			if !record(r) {
+			if !record(r.RunSummary) {
 				break
 			}
 		}
@@ -150,42 +150,14 @@ func Sweep(sc scenarios.Scenario, seeds []uint64, opt SweepOptions) (*SweepSumma
 		return nil, stopErr
 	}
 	sort.Slice(runs, func(i, j int) bool { return runs[i].Seed < runs[j].Seed })
-	s := Fold(sc.Name, runs)
+	s := results.Fold(sc.Name, runs)
 	s.WallMillis = float64(time.Since(start)) / float64(time.Millisecond)
 	return s, nil
 }
 
-// Fold sums per-seed summaries (in seed order) into a sweep summary. Merging
-// shards uses it too, so sharded and unsharded sweeps agree.
-func Fold(scenario string, runs []RunSummary) *SweepSummary {
-	s := &SweepSummary{Scenario: scenario, Seeds: len(runs), Events: map[string]int{}, FaultSites: map[string]int{},
-		FailingSeeds: []uint64{}, Runs: runs}
-	for _, r := range runs {
-		if r.Failed() {
-			s.Failed++
-			s.FailingSeeds = append(s.FailingSeeds, r.Seed)
-		} else {
-			s.Passed++
-		}
-		if r.Determinism != DeterminismSkipped {
-			s.DeterminismChecked++
-		}
-		for k, v := range r.Events {
-			s.Events[k] += v
-		}
-		for k, v := range r.FaultSites {
-			s.FaultSites[k] += v
-		}
-		s.Steps += r.Steps
-		s.MLSMillis += r.MLSMillis
-	}
-	s.FaultSitesUnreached = sim.UnreachedFaultSites(s.FaultSites)
-	return s
-}
-
 // inWorkers hands seeds to worker processes one at a time over stdin and
 // reads one JSON summary per seed from stdout.
-func inWorkers(sc scenarios.Scenario, seeds []uint64, opt SweepOptions, record func(*RunSummary) bool) error {
+func inWorkers(sc scenarios.Scenario, seeds []uint64, opt SweepOptions, record func(*results.RunSummary) bool) error {
 	queue := make(chan uint64, len(seeds))
 	for _, s := range seeds {
 		queue <- s
@@ -217,9 +189,9 @@ func inWorkers(sc scenarios.Scenario, seeds []uint64, opt SweepOptions, record f
 // worker) costs one seed, not the sweep: the seed is re-run once in a
 // fresh worker — a death caused by the machine rather than the seed is
 // gone then — and if that worker dies too the seed is kept as a failing
-// run saying how (RunSummary.WorkerDied), and the sweep goes on with
+// run saying how (results.RunSummary.WorkerDied), and the sweep goes on with
 // another fresh worker.
-func feedWorkers(sc scenarios.Scenario, queue <-chan uint64, opt SweepOptions, record func(*RunSummary) bool) error {
+func feedWorkers(sc scenarios.Scenario, queue <-chan uint64, opt SweepOptions, record func(*results.RunSummary) bool) error {
 	var w *worker
 	defer func() {
 		if w != nil {
@@ -228,7 +200,7 @@ func feedWorkers(sc scenarios.Scenario, queue <-chan uint64, opt SweepOptions, r
 	}()
 	// runOn runs one seed, starting a worker if none is running; a death
 	// is returned as its cause, with w cleared.
-	runOn := func(seed uint64) (*RunSummary, string, error) {
+	runOn := func(seed uint64) (*results.RunSummary, string, error) {
 		if w == nil {
 			var err error
 			if w, err = startWorker(opt.WorkerCommand()); err != nil {
@@ -269,12 +241,12 @@ func feedWorkers(sc scenarios.Scenario, queue <-chan uint64, opt SweepOptions, r
 }
 
 // diedRun is the failing run of a seed whose worker died twice.
-func diedRun(sc scenarios.Scenario, seed uint64, steps int, cause string) *RunSummary {
+func diedRun(sc scenarios.Scenario, seed uint64, steps int, cause string) *results.RunSummary {
 	if steps <= 0 {
 		steps = sc.Params.Steps
 	}
-	return &RunSummary{Scenario: sc.Name, Seed: seed, Steps: steps, Determinism: DeterminismSkipped,
-		Violations: []ViolationSummary{}, Events: map[string]int{}, FaultSites: map[string]int{}, WorkerDied: cause}
+	return &results.RunSummary{Scenario: sc.Name, Seed: seed, Steps: steps, Determinism: results.DeterminismSkipped,
+		Violations: []results.Violation{}, Events: map[string]int{}, FaultSites: map[string]int{}, WorkerDied: cause}
 }
 
 func firstLine(s string) string {
@@ -311,7 +283,7 @@ func startWorker(cmd *exec.Cmd) (*worker, error) {
 // run hands the worker one seed and reads its summary; if the worker
 // does not give one, it is stopped and the cause returned: its exit
 // status and the tail of its stderr.
-func (w *worker) run(seed uint64) (*RunSummary, string) {
+func (w *worker) run(seed uint64) (*results.RunSummary, string) {
 	var problem string
 	if _, err := fmt.Fprintf(w.stdin, "%d\n", seed); err != nil {
 		problem = "could not be given the seed: " + err.Error()
@@ -321,7 +293,7 @@ func (w *worker) run(seed uint64) (*RunSummary, string) {
 			problem = "output unreadable: " + err.Error()
 		}
 	} else {
-		var r RunSummary
+		var r results.RunSummary
 		err := json.Unmarshal(w.out.Bytes(), &r)
 		if err == nil && r.Seed == seed {
 			return &r, ""
@@ -426,8 +398,8 @@ func ServeWorker(sc scenarios.Scenario, steps int, ratio float64, in io.Reader, 
 		if err != nil {
 			return err
 		}
-		r.Trace, r.Script = nil, nil
-		if err := enc.Encode(r); err != nil {
+		r.Trace = nil
+		if err := enc.Encode(r.RunSummary); err != nil {
 			return err
 		}
 	}

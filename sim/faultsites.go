@@ -4,111 +4,18 @@ import (
 	"maps"
 	"runtime"
 	"strings"
+
+	"github.com/mlsim/mlsim/results"
 )
 
-// Fault-site coverage: event counts say that crashes, transient store
-// errors and network errors happened, not where in the engine they hit. A
-// bug in one transaction's recovery hides until a fault lands on that
-// transaction, so each fault that fires is also counted by the engine call
-// site it hit, and a sweep lists the (site, fault) pairs it never reached.
+// Fault-site coverage: each fault that fires is counted by the engine call
+// site it hit, found on the stack (callSite), under results.FaultSiteKey;
+// the static list of sites, and which pairs a sweep must reach, is
+// results.FaultSites.
 
-// The faults a site is counted under.
-const (
-	FaultCrashBefore = "crash_before" // crash at the boundary before the call
-	FaultCrashAfter  = "crash_after"  // crash at the boundary after it
-	FaultBusy        = "busy"         // the transaction failed to commit (ErrStoreBusy); tx sites only
-	FaultNetError    = "net_error"    // the server returned a network error; Transport sites only
-)
-
-// opTx is the operation of a store transaction site (Store.Update).
-const opTx = "tx"
-
-// FaultSite is one engine call site a fault can hit: a store transaction
-// or a Transport call, named by the engine function that makes it. The
-// list is static so a sweep can name what it never reached; a test checks
-// it against the engine's source so it stays true when the engine changes.
-type FaultSite struct {
-	ID string // "function/op": op is "tx" or a Transport method
-	// Unreachable, when set, says why no run of the simulator reaches the
-	// site with a fault: it is listed, counted if it ever fires, and left
-	// out of the pairs a sweep must reach.
-	Unreachable string
-	// UnreachableFaults does the same for single faults of a reachable
-	// site: fault -> why it cannot fire there.
-	UnreachableFaults map[string]string
-}
-
-// Faults are the faults that apply to the site.
-func (s FaultSite) Faults() []string {
-	if strings.HasSuffix(s.ID, "/"+opTx) {
-		return []string{FaultCrashBefore, FaultCrashAfter, FaultBusy}
-	}
-	return []string{FaultCrashBefore, FaultCrashAfter, FaultNetError}
-}
-
-// FaultSites lists every engine call site of a store transaction or a
-// Transport call, sorted by ID (TestFaultSitesMatchEngineSource keeps it
-// equal to the engine's source).
-var FaultSites = []FaultSite{
-	{ID: "BeginSync/Query"},
-	{ID: "CreateGroup/tx", Unreachable: "groups are created only in setup, before the schedule arms any fault"},
-	{ID: "EnsureKeyPackages/KeyPackageCount"},
-	{ID: "EnsureKeyPackages/UploadKeyPackages"}, // network error: the directory-error fault
-	{ID: "EnsureKeyPackages/tx"},
-	{ID: "ProcessWelcomes/Query"},
-	{ID: "SendWelcomes/Publish"},
-	{ID: "SendWelcomes/tx"},
-	{ID: "SetConsent/tx"},
-	{ID: "buildFailed/tx", Unreachable: "runs only when go-mls fails to build a commit the engine planned: no simulated fault causes that (none in 2,000 seeds)"},
-	{ID: "finish/tx"},
-	{ID: "loadIdentity/tx", Unreachable: "runs only inside engine.Open on a new store, whose fuse was just made: nothing is armed yet"},
-	{ID: "newIntent/tx"},
-	{ID: "planCommit/FetchKeyPackage"}, // network error: the directory-error fault
-	{ID: "planCommit/Installations"},
-	{ID: "processEnvelope/tx"},
-	{ID: "processWelcome/tx"},
-	{ID: "publishCommit/tx"},
-	{ID: "publishMessage/tx"},
-	{ID: "resendSame/Publish"},
-	{ID: "send/Publish"},
-}
-
-// FaultSiteKey is the key a (site, fault) pair is counted under.
-func FaultSiteKey(site, fault string) string { return site + " " + fault }
-
-// FaultSitePairs lists the keys of every applicable (site, fault) pair a
-// run can reach (neither the site nor the fault marked unreachable), in
-// site order.
-func FaultSitePairs() []string {
-	var out []string
-	for _, s := range FaultSites {
-		if s.Unreachable != "" {
-			continue
-		}
-		for _, f := range s.Faults() {
-			if s.UnreachableFaults[f] == "" {
-				out = append(out, FaultSiteKey(s.ID, f))
-			}
-		}
-	}
-	return out
-}
-
-// UnreachedFaultSites lists the pairs of FaultSitePairs that counts never
-// reached.
-func UnreachedFaultSites(counts map[string]int) []string {
-	out := []string{}
-	for _, k := range FaultSitePairs() {
-		if counts[k] == 0 {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// faultCounts counts the faults that fired by FaultSiteKey. A world owns
-// one and every fuse its clients have had points to it, so the counts
-// outlive restarts; they are kept apart from the events and the trace, so
+// faultCounts counts the faults that fired by results.FaultSiteKey. A
+// world owns one and every fuse its clients have had points to it, so the
+// counts outlive restarts; they are kept apart from the events and the trace, so
 // counting them changes no trace hash.
 type faultCounts map[string]int
 
@@ -116,7 +23,7 @@ func (m *faultCounts) add(site, fault string) {
 	if *m == nil {
 		*m = faultCounts{}
 	}
-	(*m)[FaultSiteKey(site, fault)]++
+	(*m)[results.FaultSiteKey(site, fault)]++
 }
 
 // clone is a copy for a result (never nil, so JSON shows {}).

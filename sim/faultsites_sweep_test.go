@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/sim"
 )
@@ -24,21 +25,21 @@ func TestFaultSitesSweep(t *testing.T) {
 	s, err := runner.Sweep(scenario(t, "crashy"), seeds, runner.SweepOptions{})
 	require.NoError(t, err)
 	known := map[string]bool{}
-	for _, site := range sim.FaultSites {
+	for _, site := range results.FaultSites {
 		for _, f := range site.Faults() {
-			known[sim.FaultSiteKey(site.ID, f)] = true
+			known[results.FaultSiteKey(site.ID, f)] = true
 		}
 	}
 	byFault := map[string]int{}
 	for k, n := range s.FaultSites {
-		require.True(t, known[k], "%q is not a pair of sim.FaultSites", k)
+		require.True(t, known[k], "%q is not a pair of results.FaultSites", k)
 		site, fault, _ := strings.Cut(k, " ")
 		op := site[strings.IndexByte(site, '/')+1:]
 		kind := "send"
 		if op == "tx" {
 			kind = "tx"
 		}
-		if fault == sim.FaultCrashBefore || fault == sim.FaultCrashAfter {
+		if fault == results.FaultCrashBefore || fault == results.FaultCrashAfter {
 			fault += "_" + kind
 		}
 		byFault[fault] += n
@@ -47,16 +48,16 @@ func TestFaultSitesSweep(t *testing.T) {
 		require.Positive(t, s.Events[e], e)
 		require.Equal(t, s.Events[e], byFault[e], "%s: counted by site vs as events", e)
 	}
-	require.Equal(t, s.Events["store_transient"], byFault[sim.FaultBusy])
+	require.Equal(t, s.Events["store_transient"], byFault[results.FaultBusy])
 	// Partitioned calls fail too and are not events: at least the armed
 	// network faults.
-	require.GreaterOrEqual(t, byFault[sim.FaultNetError],
+	require.GreaterOrEqual(t, byFault[results.FaultNetError],
 		s.Events["publish_lost"]+s.Events["publish_ambiguous"]+s.Events["publish_delayed"]+s.Events["query_error"])
-	require.Equal(t, sim.UnreachedFaultSites(s.FaultSites), s.FaultSitesUnreached)
+	require.Equal(t, results.UnreachedFaultSites(s.FaultSites), s.FaultSitesUnreached)
 	for _, k := range s.FaultSitesUnreached {
 		require.Zero(t, s.FaultSites[k], k)
 	}
-	require.Less(t, len(s.FaultSitesUnreached), len(sim.FaultSitePairs()))
+	require.Less(t, len(s.FaultSitesUnreached), len(results.FaultSitePairs()))
 	// Counting never enters the trace: a seed's hash is the same whether
 	// or not anything fired (checked against a pinned hash elsewhere);
 	// here, two runs of one seed agree on both.
@@ -87,7 +88,7 @@ func TestFaultSiteCoverage(t *testing.T) {
 		}
 	}
 	t.Logf("%d seeds x 2 scenarios in %s", len(seeds), time.Since(start).Round(time.Second))
-	require.Empty(t, sim.UnreachedFaultSites(total), "(site, fault) pairs never reached in seeds %s of default and crashy", coverageSeeds)
+	require.Empty(t, results.UnreachedFaultSites(total), "(site, fault) pairs never reached in seeds %s of default and crashy", coverageSeeds)
 }
 
 // coverageSeeds is the range TestFaultSiteCoverage sweeps per scenario:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/sim"
 )
 
@@ -24,7 +25,7 @@ var transportMethods = map[string]bool{"Publish": true, "Query": true, "UploadKe
 // every fault site in it: a store transaction (`….Store.Update(` outside
 // the helper (*Client).update, or `c.update(`) or a Transport call
 // (`c.cfg.Transport.M(`), named by the function declaring it, as
-// sim.FaultSites names them.
+// results.FaultSites names them.
 func engineFaultSites(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob("../engine/*.go")
@@ -91,40 +92,20 @@ func exprString(e ast.Expr) string {
 // follows.
 func TestFaultSitesMatchEngineSource(t *testing.T) {
 	var ids []string
-	for _, s := range sim.FaultSites {
+	for _, s := range results.FaultSites {
 		ids = append(ids, s.ID)
 	}
-	require.True(t, slices.IsSorted(ids), "sim.FaultSites must be sorted by ID")
-	require.Equal(t, engineFaultSites(t), ids, "sim.FaultSites differs from the engine's call sites")
-	for _, s := range sim.FaultSites {
+	require.True(t, slices.IsSorted(ids), "results.FaultSites must be sorted by ID")
+	require.Equal(t, engineFaultSites(t), ids, "results.FaultSites differs from the engine's call sites")
+	for _, s := range results.FaultSites {
 		for _, f := range s.Faults() {
-			require.Contains(t, []string{sim.FaultCrashBefore, sim.FaultCrashAfter, sim.FaultBusy, sim.FaultNetError}, f)
+			require.Contains(t, []string{results.FaultCrashBefore, results.FaultCrashAfter, results.FaultBusy, results.FaultNetError}, f)
 		}
 		for f, why := range s.UnreachableFaults {
 			require.Contains(t, s.Faults(), f, "%s: %s does not apply to the site", s.ID, f)
 			require.NotEmpty(t, why, "%s %s: say why it is unreachable", s.ID, f)
 		}
 	}
-}
-
-func TestUnreachedFaultSites(t *testing.T) {
-	all := sim.FaultSitePairs()
-	require.Contains(t, all, "processEnvelope/tx busy")
-	require.Contains(t, all, "send/Publish net_error")
-	require.NotContains(t, all, "send/Publish busy", "busy applies to transactions only")
-	require.NotContains(t, all, "processEnvelope/tx net_error", "network errors apply to Transport calls only")
-	require.NotContains(t, all, "loadIdentity/tx crash_before", "unreachable sites are not required")
-	require.Contains(t, all, "planCommit/FetchKeyPackage net_error", "the directory-error fault reaches it")
-	require.Contains(t, all, "planCommit/FetchKeyPackage crash_before")
-	require.Equal(t, all, sim.UnreachedFaultSites(nil))
-	counts := map[string]int{}
-	for _, k := range all[1:] {
-		counts[k] = 1
-	}
-	counts["loadIdentity/tx busy"] = 3 // an unreachable site that fired is counted, not required
-	require.Equal(t, []string{all[0]}, sim.UnreachedFaultSites(counts))
-	counts[all[0]] = 2
-	require.Empty(t, sim.UnreachedFaultSites(counts))
 }
 
 // Faults forced at known engine calls are counted at those sites, and

@@ -9,6 +9,7 @@ import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/trace"
 )
 
@@ -25,10 +26,10 @@ type Result struct {
 	Converged      bool
 	LivenessRounds int
 	LivenessBound  int
-	Intents        IntentCounts
+	Intents        results.IntentCounts
 	Violations     []Violation
 	Events         map[string]int
-	FaultSites     map[string]int // faults fired, by "site fault" (FaultSiteKey); not in the trace
+	FaultSites     map[string]int // faults fired, by "site fault" (results.FaultSiteKey); not in the trace
 	Withheld       []checker.Withheld
 	ExtraCopies    []checker.ExtraCopy // every copy after the first of a payload, with what justified it (S9)
 	Withholders    []string
@@ -39,22 +40,10 @@ type Result struct {
 	MLSCalls       int
 }
 
-// IntentCounts summarise every client's intents at the end.
-type IntentCounts struct {
-	Created   int `json:"created"`
-	Committed int `json:"committed"`
-	Noop      int `json:"noop"`
-	Failed    int `json:"failed"`
-	Open      int `json:"open"`
-}
-
-// Violation is a checker violation with the seed and the steps that led
-// to it.
-type Violation struct {
-	checker.Violation
-	Seed  uint64
-	Trace []trace.Step
-}
+// Violation is results.Violation, the one violation type: a checker
+// violation with its property's name, the seed and the steps that led to
+// it (made by results.NewViolation).
+type Violation = results.Violation
 
 // Run runs one seed: setup, K fault-phase steps chosen by the schedule,
 // the liveness phase (stabilize) and the final checks (check).
@@ -138,7 +127,7 @@ func (w *World) Result() *Result {
 		}
 	}
 	for _, v := range w.violations() {
-		res.Violations = append(res.Violations, Violation{Violation: v, Seed: w.seed, Trace: w.leadingTo(v)})
+		res.Violations = append(res.Violations, results.NewViolation(v, w.seed, w.leadingTo(v)))
 	}
 	res.Events = make(map[string]int, len(w.events))
 	for k, v := range w.events {

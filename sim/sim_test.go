@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
@@ -116,7 +117,7 @@ func TestSameSeedSameTrace(t *testing.T) {
 	sc := scenario(t, "default")
 	r, err := runner.RunSeed(sc, 11, runner.Options{Steps: 100, CheckDeterminism: true})
 	require.NoError(t, err)
-	require.Equal(t, runner.DeterminismChecked, r.Determinism, r.FirstDiff)
+	require.Equal(t, results.DeterminismChecked, r.Determinism, r.FirstDiff)
 	other, err := runner.RunSeed(sc, 12, runner.Options{Steps: 100})
 	require.NoError(t, err)
 	require.NotEqual(t, r.TraceSHA256, other.TraceSHA256)

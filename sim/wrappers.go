@@ -6,6 +6,7 @@ import (
 
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/results"
 )
 
 // crashSignal is the panic value of a simulated crash. Only the simulator
@@ -29,7 +30,6 @@ type fuse struct {
 	dead       bool
 	busy       int // transactions still to fail with ErrStoreBusy
 	onBusy     func()
-	onCrash    func(point string)
 	withhold   bool // drop welcome publishes (a Byzantine member)
 	onWithhold func(topic string)
 	// sites counts where faults fired, by engine call site (the world's
@@ -47,9 +47,6 @@ func (f *fuse) boundary(point, op string) {
 		f.armed = false
 		f.dead = true
 		f.fired(op, strings.TrimSuffix(point, "_"+f.kind))
-		if f.onCrash != nil {
-			f.onCrash(point)
-		}
 		panic(crashSignal{point: point})
 	}
 	f.passed++
@@ -73,7 +70,7 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 	if s.f.dead {
 		return ErrCrashed
 	}
-	s.f.boundary("crash_before_tx", opTx)
+	s.f.boundary("crash_before_tx", results.OpTx)
 	busy := s.f.busy > 0
 	if busy {
 		s.f.busy--
@@ -90,7 +87,7 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 		return nil
 	})
 	if busy && errors.Is(err, ErrStoreBusy) {
-		s.f.fired(opTx, FaultBusy)
+		s.f.fired(results.OpTx, results.FaultBusy)
 		if s.f.onBusy != nil {
 			s.f.onBusy()
 		}
@@ -98,7 +95,7 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	s.f.boundary("crash_after_tx", opTx)
+	s.f.boundary("crash_after_tx", results.OpTx)
 	return nil
 }
 
@@ -125,7 +122,7 @@ func (t *crashTransport) around(op string, call func() error) error {
 	t.f.boundary("crash_before_send", op)
 	err := call()
 	if errors.Is(err, memnet.ErrNetwork) {
-		t.f.fired(op, FaultNetError)
+		t.f.fired(op, results.FaultNetError)
 	}
 	t.f.boundary("crash_after_send", op)
 	return err

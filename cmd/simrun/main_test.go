@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/scenarios"
 )
 
@@ -84,7 +84,7 @@ func TestScaleAndProfiles(t *testing.T) {
 	r := simrun(t, nil, "run", "--seed", "3", "--steps", "30", "--scale", "2", "--no-determinism", "--json",
 		"--cpuprofile", cpu, "--memprofile", mem)
 	require.Equal(t, 0, r.code, r.stderr)
-	var got runner.RunSummary
+	var got results.RunSummary
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
 	require.Equal(t, "default+x2", got.Scenario)
 	require.Equal(t, 4, got.Groups)
@@ -96,7 +96,7 @@ func TestScaleAndProfiles(t *testing.T) {
 	}
 	s := simrun(t, nil, "sweep", "--seeds", "3..4", "--steps", "30", "--scale", "2", "--workers", "2", "--json")
 	require.Equal(t, 0, s.code, s.stderr)
-	var sweep runner.SweepSummary
+	var sweep results.SweepSummary
 	require.NoError(t, json.Unmarshal([]byte(s.stdout), &sweep))
 	require.Equal(t, "default+x2", sweep.Scenario)
 	require.Equal(t, 2, sweep.Passed)
@@ -151,7 +151,7 @@ func TestDeterminismAcrossProcesses(t *testing.T) {
 	hashOf := func(env ...string) string {
 		r := simrun(t, env, "run", "--scenario", "default", "--seed", "7", "--steps", "80", "--json", "--no-determinism")
 		require.Equal(t, 0, r.code, r.stderr)
-		var s runner.RunSummary
+		var s results.RunSummary
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 		return s.TraceSHA256
 	}
@@ -162,7 +162,7 @@ func TestDeterminismAcrossProcesses(t *testing.T) {
 		r := simrun(t, nil, "sweep", "--scenario", "default", "--seeds", "5..8", "--steps", "80", "--workers", workers,
 			"--determinism-ratio", "1", "--json")
 		require.Equal(t, 0, r.code, r.stderr)
-		var s runner.SweepSummary
+		var s results.SweepSummary
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 		require.Equal(t, 4, s.DeterminismChecked)
 		out := map[uint64]string{}
@@ -181,7 +181,7 @@ func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
 	args := []string{"sweep", "--scenario", "churn", "--seeds", "1..8", "--steps", "60", "--determinism-ratio", "0.5"}
 	whole := simrun(t, nil, append(args, "--json")...)
 	require.Equal(t, 0, whole.code, whole.stderr)
-	var want runner.SweepSummary
+	var want results.SweepSummary
 	require.NoError(t, json.Unmarshal([]byte(whole.stdout), &want))
 
 	var dirs []string
@@ -190,7 +190,7 @@ func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
 		dir := t.TempDir()
 		r := simrun(t, nil, append(args, "--shard", fmt.Sprintf("%d/4", i), "--out", dir, "--json")...)
 		require.Equal(t, 0, r.code, r.stderr)
-		var part runner.SweepSummary
+		var part results.SweepSummary
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &part))
 		seen += part.Seeds
 		dirs = append(dirs, dir)
@@ -198,9 +198,9 @@ func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
 	require.Equal(t, 8, seen, "shards are disjoint and cover the range")
 	merged := simrun(t, nil, append(append([]string{"merge"}, dirs...), "--out", t.TempDir(), "--json")...)
 	require.Equal(t, 0, merged.code, merged.stderr)
-	var got runner.SweepSummary
+	var got results.SweepSummary
 	require.NoError(t, json.Unmarshal([]byte(merged.stdout), &got))
-	for _, s := range []*runner.SweepSummary{&want, &got} {
+	for _, s := range []*results.SweepSummary{&want, &got} {
 		s.WallMillis, s.MLSMillis = 0, 0
 		for i := range s.Runs {
 			s.Runs[i].WallMillis, s.Runs[i].MLSMillis = 0, 0

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
@@ -35,7 +36,7 @@ func newReplayCommand() *cobra.Command {
 				return usageError{err}
 			}
 			world := s.Blocks[0].Cmd
-			var p runner.Params
+			var p results.Params
 			p.Scenario, _ = world.Opt("scenario")
 			if p.Scenario == "" {
 				p.Scenario = "default" // as the replayer builds it
@@ -43,7 +44,7 @@ func newReplayCommand() *cobra.Command {
 			p.Variant, _ = world.Opt("variant")
 			p.Fixture, _ = world.Opt("fixture")
 			sum := runner.Summarize(p.Name(), res)
-			sum.Determinism = runner.DeterminismSkipped
+			sum.Determinism = results.DeterminismSkipped
 			switch want := s.RecordedHash(); {
 			case div != nil:
 				sum.ReplayProblem = "the replay differs from the script at " + div.String()
@@ -116,7 +117,7 @@ func newShrinkCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			if err := writeScript(out, r.Script, runner.CommandLine("shrink", args[0], "-o", out)); err != nil {
+			if err := writeScript(out, r.Script, results.CommandLine("shrink", args[0], "-o", out)); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %d commands -> %d in %d replays; wrote %s\n",

@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsim/mlsim/reports"
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 )
 
 func newReportCommand() *cobra.Command {
@@ -69,7 +69,7 @@ func newMergeCommand() *cobra.Command {
 			if out == "" {
 				return usageError{fmt.Errorf("merge needs --out DIR")}
 			}
-			var runs []runner.RunSummary
+			var runs []results.RunSummary
 			var first *reports.SweepReport
 			firstDir := ""
 			links := map[string]string{}
@@ -109,7 +109,7 @@ func newMergeCommand() *cobra.Command {
 				return err
 			}
 			sort.Slice(runs, func(i, j int) bool { return runs[i].Seed < runs[j].Seed })
-			s := runner.Fold(first.Scenario, runs)
+			s := results.Fold(first.Scenario, runs)
 			s.Params = first.Params
 			s.WallMillis = wall // shards run in parallel: the slowest one
 			files, err := reports.SweepFiles(&reports.SweepReport{SweepSummary: *s, SeedReports: links})
@@ -159,7 +159,7 @@ func readShard(dir string) (*reports.SweepReport, error) {
 // sameWorld refuses to merge shards of different worlds, naming the
 // first parameter that differs. A shard written before sweeps recorded
 // their parameters is read back from its scenario label and its runs'
-// steps (runner.SweepSummary.World); an old empty shard has no steps to
+// steps (results.SweepSummary.World); an old empty shard has no steps to
 // compare, only its label.
 func sameWorld(aDir string, a *reports.SweepReport, bDir string, b *reports.SweepReport) error {
 	wa, wb := a.World(), b.World()

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/mlsim/mlsim/reports"
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 )
 
 // sweepRecord is a sweep folder's sweep.json, written before the first
@@ -21,10 +21,10 @@ import (
 // seed finishes) it is all `sweep --resume` needs to finish a sweep that
 // was killed, with the same world and the same seeds.
 type sweepRecord struct {
-	Params           runner.Params `json:"params"`
-	Seeds            string        `json:"seeds"`
-	Shard            string        `json:"shard,omitempty"`
-	DeterminismRatio float64       `json:"determinism_ratio"`
+	Params           results.Params `json:"params"`
+	Seeds            string         `json:"seeds"`
+	Shard            string         `json:"shard,omitempty"`
+	DeterminismRatio float64        `json:"determinism_ratio"`
 }
 
 func readSweepRecord(dir string) (*sweepRecord, error) {
@@ -73,12 +73,12 @@ func (rec *sweepRecord) apply(f *pflag.FlagSet, world *worldFlags, seeds *string
 // written, and results.jsonl opened for appending. Resuming, it returns
 // the runs results.jsonl holds (a torn last line, from a kill in the
 // middle of a write, is cut off: that seed runs again).
-func openSweepOut(what, out string, force, resuming bool, rec sweepRecord, list []uint64) (*outDir, *os.File, []runner.RunSummary, error) {
+func openSweepOut(what, out string, force, resuming bool, rec sweepRecord, list []uint64) (*outDir, *os.File, []results.RunSummary, error) {
 	seeds := make(map[uint64]bool, len(list))
 	for _, s := range list {
 		seeds[s] = true
 	}
-	var done []runner.RunSummary
+	var done []results.RunSummary
 	var keepBytes int64
 	if resuming {
 		var err error
@@ -120,7 +120,7 @@ func openSweepOut(what, out string, force, resuming bool, rec sweepRecord, list 
 
 // appendResult appends one run to results.jsonl in a single write, so
 // that a kill leaves whole lines and at most one torn last line.
-func appendResult(f *os.File, r *runner.RunSummary) error {
+func appendResult(f *os.File, r *results.RunSummary) error {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -135,7 +135,7 @@ func appendResult(f *os.File, r *runner.RunSummary) error {
 // lines. Every whole line must be a consistent run of this sweep (its
 // scenario, one of its seeds, once): anything else means the file is not
 // this sweep's, and resuming from it would report runs nobody ran.
-func readResults(path, scenario string, seeds map[uint64]bool) ([]runner.RunSummary, int64, error) {
+func readResults(path, scenario string, seeds map[uint64]bool) ([]results.RunSummary, int64, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, nil
@@ -143,7 +143,7 @@ func readResults(path, scenario string, seeds map[uint64]bool) ([]runner.RunSumm
 	if err != nil {
 		return nil, 0, usageError{err}
 	}
-	var runs []runner.RunSummary
+	var runs []results.RunSummary
 	first := map[uint64]int{}
 	var at int64
 	for n := 1; ; n++ {
@@ -155,7 +155,7 @@ func readResults(path, scenario string, seeds map[uint64]bool) ([]runner.RunSumm
 		bad := func(format string, a ...any) error {
 			return usageError{fmt.Errorf("%s line %d: %s", path, n, fmt.Sprintf(format, a...))}
 		}
-		var r runner.RunSummary
+		var r results.RunSummary
 		if err := json.Unmarshal(line, &r); err != nil {
 			return nil, 0, bad("not a run summary (%v)", err)
 		}
@@ -178,7 +178,7 @@ func readResults(path, scenario string, seeds map[uint64]bool) ([]runner.RunSumm
 }
 
 // missingSeeds are the seeds of list that no run in done covers.
-func missingSeeds(list []uint64, done []runner.RunSummary) []uint64 {
+func missingSeeds(list []uint64, done []results.RunSummary) []uint64 {
 	have := make(map[uint64]bool, len(done))
 	for _, r := range done {
 		have[r.Seed] = true

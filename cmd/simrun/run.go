@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsim/mlsim/reports"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/trace"
@@ -54,7 +55,7 @@ func newRunCommand() *cobra.Command {
 				return usageError{err}
 			}
 			if dir != nil {
-				if err := writeRun(dir, "", r, params); err != nil {
+				if err := writeRun(dir, "", r.RunSummary, params); err != nil {
 					return err
 				}
 			}
@@ -65,11 +66,11 @@ func newRunCommand() *cobra.Command {
 				}
 			}
 			if asJSON {
-				if err := printJSON(cmd.OutOrStdout(), r); err != nil {
+				if err := printJSON(cmd.OutOrStdout(), r.RunSummary); err != nil {
 					return err
 				}
 			} else {
-				printRun(cmd.OutOrStdout(), r, runShrinkHint(params, seed, traceOut))
+				printRun(cmd.OutOrStdout(), r.RunSummary, runShrinkHint(params, seed, traceOut))
 			}
 			if r.Failed() {
 				return errViolated
@@ -91,7 +92,7 @@ func newRunCommand() *cobra.Command {
 
 // writeRun writes a run's report (summary.json, summary.md, index.html)
 // and its full trace under prefix ("" or a sweep's "seeds/N/").
-func writeRun(dir *outDir, prefix string, r *runner.RunSummary, params runner.Params) error {
+func writeRun(dir *outDir, prefix string, r *results.RunSummary, params results.Params) error {
 	rep := reports.NewRunReport(r)
 	rep.World = &params
 	files, err := reports.RunFiles(rep)
@@ -104,23 +105,23 @@ func writeRun(dir *outDir, prefix string, r *runner.RunSummary, params runner.Pa
 
 // runShrinkHint is the command that writes a failing run down as a
 // script and shrinks it (one shell line: run, then shrink).
-func runShrinkHint(p runner.Params, seed uint64, traceOut string) string {
+func runShrinkHint(p results.Params, seed uint64, traceOut string) string {
 	if traceOut != "" {
 		return shrinkCommand(traceOut)
 	}
 	trace := fmt.Sprintf("%s-%d.txt", p.Scenario, seed)
 	args := append(p.RunArgs(seed), "--no-determinism", "--trace-out", trace)
-	return runner.CommandLine(args...) + " && " + shrinkCommand(trace)
+	return results.CommandLine(args...) + " && " + shrinkCommand(trace)
 }
 
 // shrinkCommand shrinks a script into NAME.min.txt beside it.
 func shrinkCommand(script string) string {
-	return runner.CommandLine("shrink", script, "-o", strings.TrimSuffix(script, ".txt")+".min.txt")
+	return results.CommandLine("shrink", script, "-o", strings.TrimSuffix(script, ".txt")+".min.txt")
 }
 
 // printRun prints a run for people; shrinkHint, printed when a property
 // was violated, is the command that minimises it.
-func printRun(w io.Writer, r *runner.RunSummary, shrinkHint string) {
+func printRun(w io.Writer, r *results.RunSummary, shrinkHint string) {
 	verdict := "PASS"
 	if r.Failed() {
 		verdict = "FAIL"

@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsim/mlsim/reports"
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
-	"github.com/mlsim/mlsim/sim"
 )
 
 func newSweepCommand() *cobra.Command {
@@ -80,13 +80,13 @@ func newSweepCommand() *cobra.Command {
 			var dir *outDir
 			if out != "" {
 				rec := sweepRecord{Params: params, Seeds: seeds, Shard: shard, DeterminismRatio: ratio}
-				var results *os.File
-				dir, results, opt.Done, err = openSweepOut(what, out, force, resume != "", rec, list)
+				var resultsFile *os.File
+				dir, resultsFile, opt.Done, err = openSweepOut(what, out, force, resume != "", rec, list)
 				if err != nil {
 					return err
 				}
-				defer results.Close()
-				opt.OnRun = func(r *runner.RunSummary) error { return appendResult(results, r) }
+				defer resultsFile.Close()
+				opt.OnRun = func(r *results.RunSummary) error { return appendResult(resultsFile, r) }
 			}
 			todo := missingSeeds(list, opt.Done)
 			if workers > 1 {
@@ -140,7 +140,7 @@ func newSweepCommand() *cobra.Command {
 // failing seed (re-run here: a run is a pure function of its seed). A
 // seed whose worker died has no page: re-running it here could kill the
 // sweep's own process.
-func writeSweep(dir *outDir, sc scenarios.Scenario, s *runner.SweepSummary, steps int, params runner.Params) error {
+func writeSweep(dir *outDir, sc scenarios.Scenario, s *results.SweepSummary, steps int, params results.Params) error {
 	r := &reports.SweepReport{SweepSummary: *s, SeedReports: map[string]string{}}
 	var pages []uint64
 	var planned []string
@@ -161,7 +161,7 @@ func writeSweep(dir *outDir, sc scenarios.Scenario, s *runner.SweepSummary, step
 			return err
 		}
 		rel := fmt.Sprintf("seeds/%d/", seed)
-		if err := writeRun(dir, rel, run, params); err != nil {
+		if err := writeRun(dir, rel, run.RunSummary, params); err != nil {
 			return err
 		}
 		r.SeedReports[fmt.Sprint(seed)] = rel + "index.html"
@@ -173,7 +173,7 @@ func writeSweep(dir *outDir, sc scenarios.Scenario, s *runner.SweepSummary, step
 	return dir.writeFiles("", files)
 }
 
-func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
+func printSweep(w io.Writer, s *results.SweepSummary, seeds string) {
 	verdict := "PASS"
 	if s.Failed > 0 {
 		verdict = "FAIL"
@@ -199,7 +199,7 @@ func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
 					fmt.Fprint(w, line)
 				}
 			}
-			if r.Determinism == runner.DeterminismMismatch {
+			if r.Determinism == results.DeterminismMismatch {
 				fmt.Fprintf(w, "  seed %d: not deterministic: %s\n", r.Seed, r.FirstDiff)
 			}
 			if r.WorkerDied != "" {
@@ -209,7 +209,7 @@ func printSweep(w io.Writer, s *runner.SweepSummary, seeds string) {
 		}
 	}
 	fmt.Fprintf(w, "events: %s\n", formatEvents(s.Events))
-	pairs := len(sim.FaultSitePairs())
+	pairs := len(results.FaultSitePairs())
 	fmt.Fprintf(w, "fault sites: %d of %d (site, fault) pairs reached\n", pairs-len(s.FaultSitesUnreached), pairs)
 	if len(s.FaultSitesUnreached) > 0 {
 		fmt.Fprintf(w, "never reached: %s\n", strings.Join(s.FaultSitesUnreached, ", "))

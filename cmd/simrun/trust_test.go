@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/reports"
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 )
 
 // readSweepReport reads a sweep folder's summary.json.
@@ -148,7 +148,7 @@ func TestResumeGivesTheUninterruptedSummary(t *testing.T) {
 	defer f.Close()
 	var seeds []uint64
 	for sc := bufio.NewScanner(f); sc.Scan(); {
-		var run runner.RunSummary
+		var run results.RunSummary
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &run), sc.Text())
 		seeds = append(seeds, run.Seed)
 	}
@@ -172,7 +172,7 @@ func TestDeadWorker(t *testing.T) {
 	require.Equal(t, 0, once.code, once.stderr)
 	require.Contains(t, once.stderr, "worker died running seed 2")
 	require.Contains(t, once.stderr, "running it again in a fresh worker")
-	var s runner.SweepSummary
+	var s results.SweepSummary
 	require.NoError(t, json.Unmarshal([]byte(once.stdout), &s))
 	require.Equal(t, 3, s.Passed)
 
@@ -215,7 +215,7 @@ func simrunIn(t *testing.T, dir, line string) result {
 }
 
 // violated is the set of properties a run broke.
-func violated(run runner.RunSummary) []string {
+func violated(run results.RunSummary) []string {
 	var out []string
 	for _, v := range run.Violations {
 		out = append(out, v.Property)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
@@ -56,19 +57,19 @@ func (w *worldFlags) scenario() (scenarios.Scenario, error) {
 // that name it (steps: --steps, 0 for the scenario's own). The scenario's
 // label is the Params' Name, so that a label always reads back into the
 // flags that made it.
-func (w *worldFlags) resolve(steps int) (scenarios.Scenario, runner.Params, error) {
+func (w *worldFlags) resolve(steps int) (scenarios.Scenario, results.Params, error) {
 	sc, err := scenarioFlag(w.name)
 	if err != nil {
-		return sc, runner.Params{}, err
+		return sc, results.Params{}, err
 	}
 	if sc, err = withVariant(sc, w.variant); err != nil {
-		return sc, runner.Params{}, err
+		return sc, results.Params{}, err
 	}
 	if sc, err = withScale(sc, w.scale); err != nil {
-		return sc, runner.Params{}, err
+		return sc, results.Params{}, err
 	}
 	if sc, err = withFixture(sc, w.fixture); err != nil {
-		return sc, runner.Params{}, err
+		return sc, results.Params{}, err
 	}
 	if steps <= 0 {
 		steps = sc.Params.Steps
@@ -78,9 +79,9 @@ func (w *worldFlags) resolve(steps int) (scenarios.Scenario, runner.Params, erro
 	world := sc.Params
 	world.Steps = steps
 	if err := world.Validate(); err != nil {
-		return sc, runner.Params{}, usageError{err}
+		return sc, results.Params{}, usageError{err}
 	}
-	p := runner.Params{Scenario: w.name, Steps: steps, Scale: w.scale, Variant: w.variant, Fixture: w.fixture}
+	p := results.Params{Scenario: w.name, Steps: steps, Scale: w.scale, Variant: w.variant, Fixture: w.fixture}
 	sc.Name = p.Name()
 	return sc, p, nil
 }

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/mlsim/mlsim/runner"
+	"github.com/mlsim/mlsim/results"
 )
 
 // Outcome is what hunting one mutant found.
@@ -105,7 +105,7 @@ func (r *Runner) sweep(bin, scenario, variant string, out *Outcome) {
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		_ = cmd.Run() // exit 1 is a caught mutant
-		var s runner.SweepSummary
+		var s results.SweepSummary
 		if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
 			out.Status, out.Detail = "broken", "sweep: "+lastLines(stderr.String(), 6)
 			return
@@ -119,7 +119,7 @@ func (r *Runner) sweep(bin, scenario, variant string, out *Outcome) {
 			if run.Seed != first {
 				continue
 			}
-			vs := append([]runner.ViolationSummary(nil), run.Violations...)
+			vs := append([]results.Violation(nil), run.Violations...)
 			sort.SliceStable(vs, func(i, j int) bool { return vs[i].Step < vs[j].Step })
 			switch {
 			case len(vs) > 0:

@@ -1,4 +1,4 @@
-package runner
+package results
 
 import (
 	"fmt"
@@ -6,13 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/mlsim/mlsim/mlsadapter"
 )
-
-// MLSVariants are the adapter variants (`--mls-variant`), each switching
-// one go-mls defence off (mlsadapter's list of the reproducible ones).
-var MLSVariants = mlsadapter.VariantNames()
 
 // Params are the flags that make a seed's run what it is: two runs of one
 // seed with the same Params are the same run. A sweep records them (in
@@ -105,6 +99,14 @@ func (p Params) Differs(q Params) string {
 
 var scaleSuffix = regexp.MustCompile(`^x([0-9]+)$`)
 
+// labelVariants are the MLS variants a scenario label may name in a
+// summary that does not record its Params. Such summaries were written
+// before sweeps (0b78d5c) and run reports (ece2a9a) recorded them, when
+// these three were every variant there was; a summary naming a later
+// variant records its Params. (The live list is mlsadapter.VariantNames:
+// results does not import the adapter.)
+var labelVariants = []string{"path-on-add", "deep-copy-commit", "rehash-on-restore"}
+
 // ParamsFromName recovers the Params of a summary written before
 // summaries recorded them, from its scenario label and its runs' steps,
 // so that commands printed for old reports are runnable too.
@@ -115,7 +117,7 @@ func ParamsFromName(name string, steps int) Params {
 		switch m := scaleSuffix.FindStringSubmatch(part); {
 		case m != nil:
 			p.Scale, _ = strconv.Atoi(m[1])
-		case slices.Contains(MLSVariants, part):
+		case slices.Contains(labelVariants, part):
 			p.Variant = part
 		default:
 			p.Fixture = part
