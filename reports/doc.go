@@ -10,7 +10,8 @@
 // violation with the steps that led to it. A sweep's page lists the seeds,
 // links the reports of failing seeds, and draws the event counts as bars.
 //
-// It renders from data only — package results (the summaries), trace and
+// It renders from data only — package results (the summaries), trace (the
+// typed steps: the timeline reads their fields, it parses no text) and
 // checker's property names — and imports none of the code that produced
 // them (sim, engine, store, runner, …; a test checks), so summary.json can
 // be re-rendered, or read by a tool, without the simulator.

@@ -37,12 +37,24 @@ type SweepReport struct {
 type Files map[string][]byte
 
 // NewRunReport builds a run's report from its summary (with its trace).
+// The steps that led to its violations are those of its trace whose line
+// a violation lists.
 func NewRunReport(s *results.RunSummary) *RunReport {
-	var lead []string
+	listed := map[string]bool{}
 	for _, v := range s.Violations {
-		lead = append(lead, v.Trace...)
+		for _, line := range v.Trace {
+			listed[line] = true
+		}
 	}
-	return &RunReport{Kind: "run", RunSummary: *s, Timeline: BuildTimeline(trace.Lines(s.Trace), lead)}
+	var lead []trace.Step
+	if len(listed) > 0 {
+		for _, st := range s.Trace {
+			if listed[st.String()] {
+				lead = append(lead, st)
+			}
+		}
+	}
+	return &RunReport{Kind: "run", RunSummary: *s, Timeline: BuildTimeline(s.Trace, lead)}
 }
 
 // RunFiles is a run's summary.json, summary.md and index.html.

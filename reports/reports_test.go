@@ -14,7 +14,24 @@ import (
 )
 
 func TestTimelineFromTrace(t *testing.T) {
-	lines := []string{
+	steps := []trace.Step{
+		{N: 1, Name: "installation", Text: "installation alice/1", Actor: "alice/1", Outcome: "ok"},
+		{N: 2, Name: "create-group", Text: "create-group alice/1 g0", Actor: "alice/1", Group: "g0", Outcome: "ok"},
+		{N: 3, Name: "publish", Text: "publish alice/1 g0", Actor: "alice/1", Group: "g0", Outcome: "sent intent=1 ok"},
+		{N: 4, Name: "sync", Text: "sync alice/1 g0", Actor: "alice/1", Group: "g0", Outcome: "ok", Events: []trace.Event{
+			{Installation: "alice/1", Kind: "commit_accepted", Group: "g0", Seq: 1, Epoch: 1, Detail: "sender=alice/1"},
+			{Installation: "alice/1", Kind: "commit_won", Group: "g0", Seq: 1, Intent: 1, Detail: "epoch=1"},
+		}},
+		{N: 5, Name: "fault", Text: "fault publish-lost bob/1", Actor: "bob/1", Outcome: "armed"},
+		{N: 6, Name: "publish", Text: "publish bob/1 g0", Actor: "bob/1", Group: "g0", Outcome: "sent intent=2 err=network",
+			Events: []trace.Event{{Installation: "bob/1", Kind: "publish_lost", Fault: true}}},
+		{N: 7, Name: "sync", Text: "sync bob/1 g0", Actor: "bob/1", Group: "g0", Outcome: "client crashed at crash_before_tx", Crashed: true},
+		{N: 8, Name: "sync", Text: "sync alice/1 g0", Actor: "alice/1", Group: "g0", Outcome: "ok", Events: []trace.Event{
+			{Installation: "alice/1", Kind: "commit_accepted", Group: "g0", Seq: 2, Epoch: 2, Detail: "sender=bob/1"},
+		}},
+	}
+	// The steps are the ones these trace lines show.
+	require.Equal(t, []string{
 		"1 installation alice/1 -> ok",
 		"2 create-group alice/1 g0 -> ok",
 		"3 publish alice/1 g0 -> sent intent=1 ok",
@@ -23,8 +40,8 @@ func TestTimelineFromTrace(t *testing.T) {
 		"6 publish bob/1 g0 -> sent intent=2 err=network | publish_lost",
 		"7 sync bob/1 g0 -> client crashed at crash_before_tx",
 		"8 sync alice/1 g0 -> ok | commit_accepted g0 seq=2 epoch=2 sender=bob/1",
-	}
-	tl := BuildTimeline(lines, []string{lines[6]})
+	}, trace.Lines(steps))
+	tl := BuildTimeline(steps, []trace.Step{steps[6]})
 	require.Equal(t, 8, tl.LastStep)
 	require.Len(t, tl.Groups, 1)
 	g := tl.Groups[0]

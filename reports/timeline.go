@@ -2,8 +2,8 @@ package reports
 
 import (
 	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/mlsim/mlsim/trace"
 )
 
 // Timeline is what a run's page draws, built from the trace.
@@ -55,13 +55,15 @@ const (
 	maxLineText = 160
 )
 
-// BuildTimeline reads a trace (lines "STEP command args -> outcome |
-// events") into lanes, epoch bands and marks. lead are the trace lines
-// that led to violations; their marks are always kept.
-func BuildTimeline(trace []string, lead []string) Timeline {
-	leadSet := map[string]bool{}
-	for _, l := range lead {
-		leadSet[l] = true
+// BuildTimeline lays a run's steps out as lanes, epoch bands and marks. A
+// step's actor and group give its lane; each event goes on the lane of
+// the installation it happened to, in its group (the step's when it names
+// none). lead are the steps that led to violations; their marks are
+// always kept.
+func BuildTimeline(steps []trace.Step, lead []trace.Step) Timeline {
+	leadSet := map[int]bool{}
+	for _, st := range lead {
+		leadSet[st.N] = true
 	}
 	lanes := map[string]map[string]bool{} // group -> installations
 	var groupOrder []string
@@ -80,51 +82,43 @@ func BuildTimeline(trace []string, lead []string) Timeline {
 	epochStart := map[string]map[uint64]int{}
 	var tl Timeline
 	var marks []Mark
-	for _, line := range trace {
-		step, cmd, events := splitLine(line)
-		tl.LastStep = max(tl.LastStep, step)
-		actor, group := actorAndGroup(cmd)
-		addLane(group, actor)
-		text := line
+	for _, st := range steps {
+		tl.LastStep = max(tl.LastStep, st.N)
+		addLane(st.Group, st.Actor)
+		text := st.String()
 		if len(text) > maxLineText {
 			text = text[:maxLineText] + "…"
 		}
-		add := func(kind, g string) {
-			marks = append(marks, Mark{Step: step, Group: g, Installation: actor, Kind: kind, Line: text, Lead: leadSet[line]})
+		add := func(kind, group, inst string) {
+			marks = append(marks, Mark{Step: st.N, Group: group, Installation: inst, Kind: kind, Line: text, Lead: leadSet[st.N]})
 		}
 		switch {
-		case strings.Contains(cmd, "client crashed at"):
-			add("crash", group)
-		case strings.HasPrefix(cmd, "restart "):
-			add("restart", group)
-		case strings.HasPrefix(cmd, "fault ") || strings.HasPrefix(cmd, "partition ") || strings.HasPrefix(cmd, "store-busy "):
-			add("fault", group)
+		case st.Crashed:
+			add("crash", st.Group, st.Actor)
+		case st.Name == "restart":
+			add("restart", st.Group, st.Actor)
+		case st.Name == "fault" || st.Name == "partition" || st.Name == "store-busy":
+			add("fault", st.Group, st.Actor)
 		}
-		for _, ev := range events {
-			f := strings.Fields(ev)
-			if len(f) == 0 {
-				continue
+		for _, ev := range st.Events {
+			group, inst := ev.Group, ev.Installation
+			if group == "" {
+				group = st.Group
 			}
-			evGroup := group
-			if len(f) > 1 && !strings.Contains(f[1], "=") {
-				evGroup = f[1]
+			if inst == "" {
+				inst = st.Actor
 			}
-			addLane(evGroup, actor)
-			if f[0] == "commit_accepted" {
-				for _, kv := range f[2:] {
-					if e, ok := strings.CutPrefix(kv, "epoch="); ok {
-						n, _ := strconv.ParseUint(e, 10, 64)
-						if epochStart[evGroup] == nil {
-							epochStart[evGroup] = map[uint64]int{}
-						}
-						if _, seen := epochStart[evGroup][n]; !seen {
-							epochStart[evGroup][n] = step
-						}
-					}
+			addLane(group, inst)
+			if ev.Kind == "commit_accepted" && ev.Epoch != 0 {
+				if epochStart[group] == nil {
+					epochStart[group] = map[uint64]int{}
+				}
+				if _, seen := epochStart[group][ev.Epoch]; !seen {
+					epochStart[group][ev.Epoch] = st.N
 				}
 			}
-			if kind, ok := markKinds[f[0]]; ok {
-				add(kind, evGroup)
+			if kind, ok := markKinds[ev.Kind]; ok {
+				add(kind, group, inst)
 			}
 		}
 	}
@@ -196,47 +190,4 @@ func bound(marks []Mark) ([]Mark, int) {
 		}
 	}
 	return out, len(marks) - len(out)
-}
-
-// splitLine splits "STEP text | events" into its parts.
-func splitLine(line string) (int, string, []string) {
-	stepText, rest, _ := strings.Cut(line, " ")
-	step, _ := strconv.Atoi(stepText)
-	cmd, events, found := strings.Cut(rest, " | ")
-	if !found {
-		return step, rest, nil
-	}
-	return step, cmd, strings.Split(events, "; ")
-}
-
-// actorAndGroup reads the acting installation and the group from a
-// command's text.
-func actorAndGroup(cmd string) (string, string) {
-	head, _, _ := strings.Cut(cmd, " -> ")
-	f := strings.Fields(head)
-	if len(f) < 2 {
-		return "", ""
-	}
-	switch f[0] {
-	case "race", "garbage":
-		return "", f[1]
-	case "round", "fault":
-		if len(f) > 2 {
-			return f[2], ""
-		}
-	case "heal", "swarm", "clock", "land-delayed", "stabilize", "check":
-		return "", ""
-	}
-	actor := f[1]
-	if !strings.Contains(actor, "/") {
-		actor = ""
-	}
-	group := ""
-	if len(f) > 2 && !strings.Contains(f[2], "=") && !strings.Contains(f[2], "/") {
-		switch f[0] {
-		case "create-group", "add", "remove", "send", "key-update", "consent", "publish", "sync", "sync-begin":
-			group = f[2]
-		}
-	}
-	return actor, group
 }
