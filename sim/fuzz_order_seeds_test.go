@@ -22,7 +22,7 @@ import (
 // to erin, epoch 1; g1: bob and carol, epoch 1; frank in neither), and
 // names the events that show it reached it. They are kinds of race, not
 // bugs: no seed was written to catch a particular mutant.
-var orderSeeds = []orderSeed{
+var orderSeeds = withGeneratedSeeds([]orderSeed{
 	{"empty", nil, nil, 0},
 	{"two-commits-one-epoch", []string{
 		"race g0 alice/1=key-update bob/1=key-update", "sync alice/1 g0", "sync bob/1 g0", "publish bob/1 g0",
@@ -145,7 +145,7 @@ var orderSeeds = []orderSeed{
 		"add bob/1 g1 erin", "publish bob/1 g1", "sync bob/1 g1", "send-welcomes bob/1", "store-busy erin/1",
 		"process-welcomes erin/1", "process-welcomes erin/1",
 	}, []string{"store_transient", "welcome_applied"}, 0},
-}
+})
 
 type orderSeed struct {
 	name    string
@@ -159,10 +159,13 @@ func now(id, group, intent string) string {
 	return fmt.Sprintf("sync %s %s + %s + publish %s %s", id, group, intent, id, group)
 }
 
-// Crashes at each boundary of each kind of step: publishing a commit,
-// processing one, sending welcomes and applying one. Then a busy store
-// and a crash before each operation of each race type (faultVariants).
-func init() {
+// withGeneratedSeeds adds to the written seeds the generated ones: crashes
+// at each boundary of each kind of step (publishing a commit, processing
+// one, sending welcomes and applying one); then a busy store and a crash
+// before each operation of each race type (faultVariants), and every race
+// type in a group in use.
+func withGeneratedSeeds(written []orderSeed) (orderSeeds []orderSeed) {
+	orderSeeds = written
 	base := append([]orderSeed(nil), orderSeeds[1:]...) // not "empty"
 	defer func() {
 		// Every race type in a group in use too (sim.OrderHistories); the
@@ -203,6 +206,7 @@ func init() {
 		first := strings.Fields(ops[len(ops)-2])[0]
 		orderSeeds = append(orderSeeds, orderSeed{fmt.Sprintf("crash-%s-%s-%s-%s", first, strings.SplitN(c.who, "/", 2)[0], c.kind, c.at), ops, []string{"restart"}, 0})
 	}
+	return orderSeeds // the deferred additions go on the end of it
 }
 
 // faultVariants: for each race type, the same race with a busy store
