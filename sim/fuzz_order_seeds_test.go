@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/scenarios"
 	"github.com/mlsim/mlsim/sim"
 )
@@ -405,7 +406,7 @@ func TestOrderForkReplaysAsScript(t *testing.T) {
 	}
 }
 
-func violationKeys(vs []sim.Violation) []string {
+func violationKeys(vs []results.Violation) []string {
 	var out []string
 	for _, v := range vs {
 		out = append(out, fmt.Sprintf("%s@%d", v.Property, v.Step))

@@ -27,7 +27,7 @@ type Result struct {
 	LivenessRounds int
 	LivenessBound  int
 	Intents        results.IntentCounts
-	Violations     []Violation
+	Violations     []results.Violation // with the seed and the steps that led to each (results.NewViolation)
 	Events         map[string]int
 	FaultSites     map[string]int // faults fired, by "site fault" (results.FaultSiteKey); not in the trace
 	Withheld       []checker.Withheld
@@ -39,11 +39,6 @@ type Result struct {
 	MLSMillis      float64
 	MLSCalls       int
 }
-
-// Violation is results.Violation, the one violation type: a checker
-// violation with its property's name, the seed and the steps that led to
-// it (made by results.NewViolation).
-type Violation = results.Violation
 
 // Run runs one seed: setup, K fault-phase steps chosen by the schedule,
 // the liveness phase (stabilize) and the final checks (check).
