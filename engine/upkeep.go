@@ -13,12 +13,12 @@ const MaxUpkeepPublishes = 64
 
 // The steps of Upkeep, in the order they run ("sync" runs twice).
 const (
-	UpkeepKeyPackages     = "key_packages"
-	UpkeepProcessWelcomes = "process_welcomes"
+	UpkeepKeyPackages     = "key-packages"
+	UpkeepProcessWelcomes = "process-welcomes"
 	UpkeepSync            = "sync"
 	UpkeepGroups          = "groups"
 	UpkeepPublish         = "publish"
-	UpkeepSendWelcomes    = "send_welcomes"
+	UpkeepSendWelcomes    = "send-welcomes"
 )
 
 // UpkeepStep is one step of an Upkeep round and how it ended.

@@ -46,7 +46,7 @@ var markKinds = map[string]string{
 	"commit_won": "commit", "commit_lost": "lost", "rebuilt": "lost", "resent_same_bytes": "resend",
 	"welcome_sent": "welcome", "welcome_applied": "welcome", "welcome_withheld": "welcome",
 	"publish_lost": "fault", "publish_ambiguous": "fault", "publish_delayed": "fault", "query_error": "fault",
-	"query_short_page": "fault", "store_transient": "fault", "group_broken": "broken", "member_removed": "removed",
+	"query_short_page": "fault", "store_busy": "fault", "group_broken": "broken", "member_removed": "removed",
 }
 
 // maxMarks bounds a page: a 10,000-step run stays well under 5 MB.

@@ -94,7 +94,7 @@ var commandDocs = []CommandDoc{
 	// The run.
 	{Name: "swarm", Usage: "off=ACTION,ACTION", min: 0, actor: -1, group: -1,
 		Summary: "records which actions swarm testing switched off for the seed; changes nothing when replayed",
-		Example: "swarm off=clock_tie,garbage"},
+		Example: "swarm off=clock-tie,garbage"},
 	{Name: "stabilize", min: 0, actor: -1, group: -1,
 		Summary: "the liveness phase: heal every fault, restart every client, run rounds of upkeep until nothing changes, within a bound",
 		Example: "stabilize"},

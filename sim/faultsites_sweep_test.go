@@ -48,7 +48,7 @@ func TestFaultSitesSweep(t *testing.T) {
 		require.Positive(t, s.Events[e], e)
 		require.Equal(t, s.Events[e], byFault[e], "%s: counted by site vs as events", e)
 	}
-	require.Equal(t, s.Events["store_transient"], byFault[results.FaultBusy])
+	require.Equal(t, s.Events["store_busy"], byFault[results.FaultBusy])
 	// Partitioned calls fail too and are not events: at least the armed
 	// network faults.
 	require.GreaterOrEqual(t, byFault[results.FaultNetError],

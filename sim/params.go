@@ -5,7 +5,9 @@ import (
 	"strings"
 )
 
-// Action names one kind of step the schedule can choose.
+// Action names one kind of step the schedule can choose: the name of the
+// command it becomes (a fault action: the fault's kind; clock-tie and
+// clock-jump: the clock command and its argument).
 type Action string
 
 // The actions. User actions record intents; the rest drive the engine, the
@@ -14,32 +16,32 @@ const (
 	ActSend           Action = "send"
 	ActAdd            Action = "add"
 	ActRemove         Action = "remove"
-	ActKeyUpdate      Action = "key_update"
+	ActKeyUpdate      Action = "key-update"
 	ActConsent        Action = "consent"
-	ActNewInstall     Action = "new_installation"
-	ActRace           Action = "commit_race"
+	ActNewInstall     Action = "installation"
+	ActRace           Action = "race"
 	ActPublish        Action = "publish"
 	ActSync           Action = "sync"
-	ActSyncBegin      Action = "sync_begin"
-	ActSyncStep       Action = "sync_step"
-	ActWelcomes       Action = "process_welcomes"
-	ActSendWelcomes   Action = "send_welcomes"
-	ActKeyPackages    Action = "key_packages"
-	ActCrash          Action = "crash"
+	ActSyncBegin      Action = "sync-begin"
+	ActSyncStep       Action = "sync-step"
+	ActWelcomes       Action = "process-welcomes"
+	ActSendWelcomes   Action = "send-welcomes"
+	ActKeyPackages    Action = "key-packages"
+	ActCrash          Action = "arm-crash"
 	ActRestart        Action = "restart"
-	ActPublishLost    Action = "publish_lost"
-	ActPublishAmbig   Action = "publish_ambiguous"
-	ActPublishDelayed Action = "publish_delayed"
-	ActLandDelayed    Action = "land_delayed"
-	ActQueryError     Action = "query_error"
-	ActQueryShort     Action = "query_short_page"
+	ActPublishLost    Action = "publish-lost"
+	ActPublishAmbig   Action = "publish-ambiguous"
+	ActPublishDelayed Action = "publish-delayed"
+	ActLandDelayed    Action = "land-delayed"
+	ActQueryError     Action = "query-error"
+	ActQueryShort     Action = "query-short-page"
 	ActPartition      Action = "partition"
 	ActUnpartition    Action = "unpartition"
-	ActStoreBusy      Action = "store_transient"
-	ActClockTie       Action = "clock_tie"
-	ActClockJump      Action = "clock_jump"
+	ActStoreBusy      Action = "store-busy"
+	ActClockTie       Action = "clock-tie"
+	ActClockJump      Action = "clock-jump"
 	ActGarbage        Action = "garbage"
-	ActDirectoryError Action = "directory_error"
+	ActDirectoryError Action = "directory-error"
 )
 
 // AllActions lists every action in a fixed order: the schedule draws over

@@ -226,7 +226,7 @@ func (w *World) round(c *client) string {
 	var notes []string
 	for _, s := range rep.Steps {
 		if s.Err != nil {
-			notes = append(notes, s.String()+outcome(s.Err))
+			notes = append(notes, s.String()+" "+outcome(s.Err))
 		}
 		if s.Name == engine.UpkeepProcessWelcomes && len(rep.Joined) > 0 {
 			notes = append(notes, "joined="+strings.Join(rep.Joined, ","))

@@ -58,7 +58,7 @@ func TestScenariosShortSweep(t *testing.T) {
 var requiredEvents = []string{
 	"commit_won", "commit_lost", "rebuilt", "resent_same_bytes", "noop_intent",
 	"publish_lost", "publish_ambiguous", "publish_delayed", "query_error", "query_short_page", "partition",
-	"crash_before_tx", "crash_after_tx", "crash_before_send", "crash_after_send", "restart", "store_transient",
+	"crash_before_tx", "crash_after_tx", "crash_before_send", "crash_after_send", "restart", "store_busy",
 	"duplicate_skipped", "counter_rejected", "past_epoch_accepted", "past_epoch_rejected", "welcome_after_crash",
 	"member_removed", "removed_sender_rejected", "installation_created",
 }

@@ -213,8 +213,8 @@ func (w *World) open(c *client) error {
 	c.fuse = &fuse{
 		sites: &w.faultSites,
 		onBusy: func() {
-			w.count("store_transient")
-			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: "store_transient", Fault: true})
+			w.count("store_busy")
+			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: "store_busy", Fault: true})
 		},
 		onWithhold: func(topic string) {
 			w.count("welcome_withheld")

@@ -18,7 +18,7 @@ type crashSignal struct{ point string }
 var ErrCrashed = errors.New("client crashed")
 
 // ErrStoreBusy is the simulated transient store failure (SQLite busy).
-var ErrStoreBusy = errors.New("database is locked (simulated)")
+var ErrStoreBusy = errors.New("store busy (simulated: SQLite's database is locked)")
 
 // fuse is shared by one client's store and transport wrappers: it counts
 // the boundaries the client passes and blows at the armed one.
