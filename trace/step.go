@@ -119,6 +119,11 @@ func (s Step) Mentions(group string, installations []string) bool {
 				return true
 			}
 		}
+		for _, e := range s.Events {
+			if e.Installation == id {
+				return true
+			}
+		}
 	}
 	if group == "" {
 		return false
