@@ -52,8 +52,18 @@ type MessageSnapshot struct {
 	Body   string
 }
 
+// String is the message within its group (a script's messages query).
 func (m MessageSnapshot) String() string {
-	return fmt.Sprintf("%s seq=%d epoch=%d %s %s %q", m.Group, m.Seq, m.Epoch, m.Kind, m.ID, m.Body)
+	return fmt.Sprintf("seq=%d epoch=%d %s %s %q", m.Seq, m.Epoch, m.Kind, m.ID, m.Body)
+}
+
+// String is the intent as a script's intents query lists it.
+func (in IntentSnapshot) String() string {
+	s := fmt.Sprintf("#%d %s %s %s", in.ID, in.Group, in.Kind, in.State)
+	if in.Reason != intent.ReasonNone {
+		s += "(" + string(in.Reason) + ")"
+	}
+	return s + fmt.Sprintf(" attempts=%d", in.Attempts)
 }
 
 // OpenIntents counts the intents not yet settled (TO_SEND or PUBLISHED)

@@ -53,11 +53,7 @@ func (w *World) Query(c Cmd) (string, error) {
 				if c.Arg(1) != "" && in.Group != c.Arg(1) {
 					continue
 				}
-				line := fmt.Sprintf("#%d %s %s %s", in.ID, in.Group, in.Kind, in.State)
-				if in.Reason != "" {
-					line += "(" + string(in.Reason) + ")"
-				}
-				lines = append(lines, line+fmt.Sprintf(" attempts=%d", in.Attempts))
+				lines = append(lines, in.String())
 			}
 			return orNone(lines)
 		}), nil
@@ -69,7 +65,7 @@ func (w *World) Query(c Cmd) (string, error) {
 			var lines []string
 			for _, m := range s.Messages {
 				if m.Group == c.Arg(1) {
-					lines = append(lines, fmt.Sprintf("seq=%d epoch=%d %s %s %q", m.Seq, m.Epoch, m.Kind, m.ID, m.Body))
+					lines = append(lines, m.String())
 				}
 			}
 			return orNone(lines)
