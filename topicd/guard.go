@@ -14,7 +14,7 @@ import (
 )
 
 // guardedDesc is TopicService's descriptor with two checks in front of
-// every method, made before the request reaches the service (or any
+// every method and stream, made before the request reaches the service (or any
 // interceptor):
 //   - the caller's protocol version, read from the metadata before the
 //     request is decoded, so a client of another version gets
@@ -45,7 +45,35 @@ func guardedDesc(pending *undecoded) *grpc.ServiceDesc {
 			},
 		})
 	}
+	d.Streams = make([]grpc.StreamDesc, 0, len(topicv1.TopicService_ServiceDesc.Streams))
+	for _, sd := range topicv1.TopicService_ServiceDesc.Streams {
+		handler := sd.Handler
+		sd.Handler = func(srv any, stream grpc.ServerStream) error {
+			if err := checkVersion(stream.Context()); err != nil {
+				return err
+			}
+			return handler(srv, guardedStream{ServerStream: stream, pending: pending})
+		}
+		d.Streams = append(d.Streams, sd)
+	}
 	return &d
+}
+
+// guardedStream is a server stream whose requests that do not decode are
+// INVALID_ARGUMENT, as for the unary methods.
+type guardedStream struct {
+	grpc.ServerStream
+	pending *undecoded
+}
+
+func (g guardedStream) RecvMsg(m any) error {
+	if err := g.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if err := g.pending.take(m); err != nil {
+		return status.Errorf(codes.InvalidArgument, "the request does not decode: %v", err)
+	}
+	return nil
 }
 
 func checkVersion(ctx context.Context) error {

@@ -32,10 +32,11 @@ type Config struct {
 // Server is a running topicd: TopicService and the standard gRPC health
 // service over one listener.
 type Server struct {
-	grpc   *grpc.Server
-	health *health.Server
-	store  Storage
-	log    *slog.Logger
+	grpc     *grpc.Server
+	health   *health.Server
+	store    Storage
+	log      *slog.Logger
+	stopping chan struct{} // closed by Shutdown: subscriptions end, so GracefulStop need not wait for them
 }
 
 // New builds a server over its storage. Health reports NOT_SERVING until
@@ -52,8 +53,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	pending := &undecoded{}
 	opts := append([]grpc.ServerOption{grpc.MaxRecvMsgSize(maxRecvBytes), grpc.ForceServerCodecV2(newRequestCodec(pending))}, cfg.Options...)
-	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), store: cfg.Storage, log: cfg.Logger}
-	s.grpc.RegisterService(guardedDesc(pending), &service{store: cfg.Storage, nowNs: cfg.NowNs, log: cfg.Logger})
+	s := &Server{grpc: grpc.NewServer(opts...), health: health.NewServer(), store: cfg.Storage, log: cfg.Logger,
+		stopping: make(chan struct{})}
+	s.grpc.RegisterService(guardedDesc(pending), &service{store: cfg.Storage, nowNs: cfg.NowNs, log: cfg.Logger, stopping: s.stopping})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	s.setServing(healthpb.HealthCheckResponse_NOT_SERVING)
 	return s, nil
@@ -77,12 +79,15 @@ func (s *Server) Serve(lis net.Listener) error {
 	return err
 }
 
-// Shutdown reports NOT_SERVING, lets the calls in progress finish (until
-// ctx ends, then cuts them off), and closes the storage. A publish cut off
+// Shutdown reports NOT_SERVING, ends the subscriptions (UNAVAILABLE: their
+// clients subscribe again elsewhere or later), lets the other calls in
+// progress finish (until ctx ends, then cuts them off), and closes the
+// storage. Call it once. A publish cut off
 // may have been stored unanswered: its client sees an unknown outcome, as
 // after any lost connection.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.health.Shutdown() // NOT_SERVING for every service, and stays so
+	close(s.stopping)
 	stopped := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()

@@ -15,9 +15,11 @@ import (
 // its request (limits.go), then makes one storage call.
 type service struct {
 	topicv1.UnimplementedTopicServiceServer
-	store Storage
-	nowNs func() int64
-	log   *slog.Logger
+	store    Storage
+	nowNs    func() int64
+	log      *slog.Logger
+	landings landings
+	stopping <-chan struct{} // closed when the server begins to stop: subscriptions end
 }
 
 func (s *service) Hello(context.Context, *topicv1.HelloRequest) (*topicv1.HelloResponse, error) {
@@ -39,6 +41,7 @@ func (s *service) Publish(ctx context.Context, r *topicv1.PublishRequest) (*topi
 	if err != nil {
 		return nil, s.failed(ctx, "publish", err)
 	}
+	s.landings.landed(r.GetTopic())
 	s.log.DebugContext(ctx, "published", "topic", r.GetTopic(), "seq", seq, "publisher", r.GetPublisher(), "bytes", len(r.GetPayload()))
 	return &topicv1.PublishResponse{Seq: seq, TimestampNs: ts}, nil
 }

@@ -351,6 +351,58 @@ func (x *QueryRequest) GetLimit() uint32 {
 	return 0
 }
 
+type SubscribeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	AfterSeq      uint64                 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubscribeRequest) Reset() {
+	*x = SubscribeRequest{}
+	mi := &file_topic_v1_topic_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubscribeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubscribeRequest) ProtoMessage() {}
+
+func (x *SubscribeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_topic_v1_topic_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubscribeRequest.ProtoReflect.Descriptor instead.
+func (*SubscribeRequest) Descriptor() ([]byte, []int) {
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SubscribeRequest) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *SubscribeRequest) GetAfterSeq() uint64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
 type Envelope struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
@@ -362,7 +414,7 @@ type Envelope struct {
 
 func (x *Envelope) Reset() {
 	*x = Envelope{}
-	mi := &file_topic_v1_topic_proto_msgTypes[5]
+	mi := &file_topic_v1_topic_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -374,7 +426,7 @@ func (x *Envelope) String() string {
 func (*Envelope) ProtoMessage() {}
 
 func (x *Envelope) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[5]
+	mi := &file_topic_v1_topic_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -387,7 +439,7 @@ func (x *Envelope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Envelope.ProtoReflect.Descriptor instead.
 func (*Envelope) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{5}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Envelope) GetSeq() uint64 {
@@ -421,7 +473,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[6]
+	mi := &file_topic_v1_topic_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -433,7 +485,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[6]
+	mi := &file_topic_v1_topic_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -446,7 +498,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{6}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *QueryResponse) GetEnvelopes() []*Envelope {
@@ -474,7 +526,7 @@ type UploadKeyPackagesRequest struct {
 
 func (x *UploadKeyPackagesRequest) Reset() {
 	*x = UploadKeyPackagesRequest{}
-	mi := &file_topic_v1_topic_proto_msgTypes[7]
+	mi := &file_topic_v1_topic_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -486,7 +538,7 @@ func (x *UploadKeyPackagesRequest) String() string {
 func (*UploadKeyPackagesRequest) ProtoMessage() {}
 
 func (x *UploadKeyPackagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[7]
+	mi := &file_topic_v1_topic_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -499,7 +551,7 @@ func (x *UploadKeyPackagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadKeyPackagesRequest.ProtoReflect.Descriptor instead.
 func (*UploadKeyPackagesRequest) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{7}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *UploadKeyPackagesRequest) GetAccount() string {
@@ -531,7 +583,7 @@ type UploadKeyPackagesResponse struct {
 
 func (x *UploadKeyPackagesResponse) Reset() {
 	*x = UploadKeyPackagesResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[8]
+	mi := &file_topic_v1_topic_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +595,7 @@ func (x *UploadKeyPackagesResponse) String() string {
 func (*UploadKeyPackagesResponse) ProtoMessage() {}
 
 func (x *UploadKeyPackagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[8]
+	mi := &file_topic_v1_topic_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +608,7 @@ func (x *UploadKeyPackagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UploadKeyPackagesResponse.ProtoReflect.Descriptor instead.
 func (*UploadKeyPackagesResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{8}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{9}
 }
 
 type FetchKeyPackageRequest struct {
@@ -568,7 +620,7 @@ type FetchKeyPackageRequest struct {
 
 func (x *FetchKeyPackageRequest) Reset() {
 	*x = FetchKeyPackageRequest{}
-	mi := &file_topic_v1_topic_proto_msgTypes[9]
+	mi := &file_topic_v1_topic_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -580,7 +632,7 @@ func (x *FetchKeyPackageRequest) String() string {
 func (*FetchKeyPackageRequest) ProtoMessage() {}
 
 func (x *FetchKeyPackageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[9]
+	mi := &file_topic_v1_topic_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -593,7 +645,7 @@ func (x *FetchKeyPackageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchKeyPackageRequest.ProtoReflect.Descriptor instead.
 func (*FetchKeyPackageRequest) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{9}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *FetchKeyPackageRequest) GetInstallation() string {
@@ -612,7 +664,7 @@ type FetchKeyPackageResponse struct {
 
 func (x *FetchKeyPackageResponse) Reset() {
 	*x = FetchKeyPackageResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[10]
+	mi := &file_topic_v1_topic_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +676,7 @@ func (x *FetchKeyPackageResponse) String() string {
 func (*FetchKeyPackageResponse) ProtoMessage() {}
 
 func (x *FetchKeyPackageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[10]
+	mi := &file_topic_v1_topic_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +689,7 @@ func (x *FetchKeyPackageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchKeyPackageResponse.ProtoReflect.Descriptor instead.
 func (*FetchKeyPackageResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{10}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *FetchKeyPackageResponse) GetKeyPackage() []byte {
@@ -656,7 +708,7 @@ type KeyPackageCountRequest struct {
 
 func (x *KeyPackageCountRequest) Reset() {
 	*x = KeyPackageCountRequest{}
-	mi := &file_topic_v1_topic_proto_msgTypes[11]
+	mi := &file_topic_v1_topic_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +720,7 @@ func (x *KeyPackageCountRequest) String() string {
 func (*KeyPackageCountRequest) ProtoMessage() {}
 
 func (x *KeyPackageCountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[11]
+	mi := &file_topic_v1_topic_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +733,7 @@ func (x *KeyPackageCountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyPackageCountRequest.ProtoReflect.Descriptor instead.
 func (*KeyPackageCountRequest) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{11}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *KeyPackageCountRequest) GetInstallation() string {
@@ -700,7 +752,7 @@ type KeyPackageCountResponse struct {
 
 func (x *KeyPackageCountResponse) Reset() {
 	*x = KeyPackageCountResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[12]
+	mi := &file_topic_v1_topic_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +764,7 @@ func (x *KeyPackageCountResponse) String() string {
 func (*KeyPackageCountResponse) ProtoMessage() {}
 
 func (x *KeyPackageCountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[12]
+	mi := &file_topic_v1_topic_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +777,7 @@ func (x *KeyPackageCountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyPackageCountResponse.ProtoReflect.Descriptor instead.
 func (*KeyPackageCountResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{12}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *KeyPackageCountResponse) GetCount() uint32 {
@@ -744,7 +796,7 @@ type ListInstallationsRequest struct {
 
 func (x *ListInstallationsRequest) Reset() {
 	*x = ListInstallationsRequest{}
-	mi := &file_topic_v1_topic_proto_msgTypes[13]
+	mi := &file_topic_v1_topic_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -756,7 +808,7 @@ func (x *ListInstallationsRequest) String() string {
 func (*ListInstallationsRequest) ProtoMessage() {}
 
 func (x *ListInstallationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[13]
+	mi := &file_topic_v1_topic_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -769,7 +821,7 @@ func (x *ListInstallationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstallationsRequest.ProtoReflect.Descriptor instead.
 func (*ListInstallationsRequest) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{13}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListInstallationsRequest) GetAccount() string {
@@ -788,7 +840,7 @@ type ListInstallationsResponse struct {
 
 func (x *ListInstallationsResponse) Reset() {
 	*x = ListInstallationsResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[14]
+	mi := &file_topic_v1_topic_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -800,7 +852,7 @@ func (x *ListInstallationsResponse) String() string {
 func (*ListInstallationsResponse) ProtoMessage() {}
 
 func (x *ListInstallationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[14]
+	mi := &file_topic_v1_topic_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -813,7 +865,7 @@ func (x *ListInstallationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInstallationsResponse.ProtoReflect.Descriptor instead.
 func (*ListInstallationsResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{14}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListInstallationsResponse) GetInstallations() []string {
@@ -831,7 +883,7 @@ type DirectoryVersionRequest struct {
 
 func (x *DirectoryVersionRequest) Reset() {
 	*x = DirectoryVersionRequest{}
-	mi := &file_topic_v1_topic_proto_msgTypes[15]
+	mi := &file_topic_v1_topic_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +895,7 @@ func (x *DirectoryVersionRequest) String() string {
 func (*DirectoryVersionRequest) ProtoMessage() {}
 
 func (x *DirectoryVersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[15]
+	mi := &file_topic_v1_topic_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +908,7 @@ func (x *DirectoryVersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectoryVersionRequest.ProtoReflect.Descriptor instead.
 func (*DirectoryVersionRequest) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{15}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{16}
 }
 
 type DirectoryVersionResponse struct {
@@ -868,7 +920,7 @@ type DirectoryVersionResponse struct {
 
 func (x *DirectoryVersionResponse) Reset() {
 	*x = DirectoryVersionResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[16]
+	mi := &file_topic_v1_topic_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -880,7 +932,7 @@ func (x *DirectoryVersionResponse) String() string {
 func (*DirectoryVersionResponse) ProtoMessage() {}
 
 func (x *DirectoryVersionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[16]
+	mi := &file_topic_v1_topic_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -893,7 +945,7 @@ func (x *DirectoryVersionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DirectoryVersionResponse.ProtoReflect.Descriptor instead.
 func (*DirectoryVersionResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{16}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DirectoryVersionResponse) GetVersion() uint64 {
@@ -912,7 +964,7 @@ type RevokeInstallationRequest struct {
 
 func (x *RevokeInstallationRequest) Reset() {
 	*x = RevokeInstallationRequest{}
-	mi := &file_topic_v1_topic_proto_msgTypes[17]
+	mi := &file_topic_v1_topic_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +976,7 @@ func (x *RevokeInstallationRequest) String() string {
 func (*RevokeInstallationRequest) ProtoMessage() {}
 
 func (x *RevokeInstallationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[17]
+	mi := &file_topic_v1_topic_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +989,7 @@ func (x *RevokeInstallationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeInstallationRequest.ProtoReflect.Descriptor instead.
 func (*RevokeInstallationRequest) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{17}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RevokeInstallationRequest) GetInstallation() string {
@@ -955,7 +1007,7 @@ type RevokeInstallationResponse struct {
 
 func (x *RevokeInstallationResponse) Reset() {
 	*x = RevokeInstallationResponse{}
-	mi := &file_topic_v1_topic_proto_msgTypes[18]
+	mi := &file_topic_v1_topic_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1019,7 @@ func (x *RevokeInstallationResponse) String() string {
 func (*RevokeInstallationResponse) ProtoMessage() {}
 
 func (x *RevokeInstallationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_topic_v1_topic_proto_msgTypes[18]
+	mi := &file_topic_v1_topic_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1032,7 @@ func (x *RevokeInstallationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeInstallationResponse.ProtoReflect.Descriptor instead.
 func (*RevokeInstallationResponse) Descriptor() ([]byte, []int) {
-	return file_topic_v1_topic_proto_rawDescGZIP(), []int{18}
+	return file_topic_v1_topic_proto_rawDescGZIP(), []int{19}
 }
 
 var File_topic_v1_topic_proto protoreflect.FileDescriptor
@@ -1003,7 +1055,10 @@ const file_topic_v1_topic_proto_rawDesc = "" +
 	"\fQueryRequest\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\x12\x14\n" +
-	"\x05limit\x18\x03 \x01(\rR\x05limit\"Y\n" +
+	"\x05limit\x18\x03 \x01(\rR\x05limit\"E\n" +
+	"\x10SubscribeRequest\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\"Y\n" +
 	"\bEnvelope\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12!\n" +
 	"\ftimestamp_ns\x18\x02 \x01(\x03R\vtimestampNs\x12\x18\n" +
@@ -1037,11 +1092,12 @@ const file_topic_v1_topic_proto_rawDesc = "" +
 	"\x1aRevokeInstallationResponse*K\n" +
 	"\x0fProtocolVersion\x12 \n" +
 	"\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x16\n" +
-	"\x12PROTOCOL_VERSION_1\x10\x012\xd6\x06\n" +
+	"\x12PROTOCOL_VERSION_1\x10\x012\xa1\a\n" +
 	"\fTopicService\x12D\n" +
 	"\x05Hello\x12\x1c.mlsim.topic.v1.HelloRequest\x1a\x1d.mlsim.topic.v1.HelloResponse\x12J\n" +
 	"\aPublish\x12\x1e.mlsim.topic.v1.PublishRequest\x1a\x1f.mlsim.topic.v1.PublishResponse\x12D\n" +
-	"\x05Query\x12\x1c.mlsim.topic.v1.QueryRequest\x1a\x1d.mlsim.topic.v1.QueryResponse\x12h\n" +
+	"\x05Query\x12\x1c.mlsim.topic.v1.QueryRequest\x1a\x1d.mlsim.topic.v1.QueryResponse\x12I\n" +
+	"\tSubscribe\x12 .mlsim.topic.v1.SubscribeRequest\x1a\x18.mlsim.topic.v1.Envelope0\x01\x12h\n" +
 	"\x11UploadKeyPackages\x12(.mlsim.topic.v1.UploadKeyPackagesRequest\x1a).mlsim.topic.v1.UploadKeyPackagesResponse\x12b\n" +
 	"\x0fFetchKeyPackage\x12&.mlsim.topic.v1.FetchKeyPackageRequest\x1a'.mlsim.topic.v1.FetchKeyPackageResponse\x12b\n" +
 	"\x0fKeyPackageCount\x12&.mlsim.topic.v1.KeyPackageCountRequest\x1a'.mlsim.topic.v1.KeyPackageCountResponse\x12h\n" +
@@ -1062,7 +1118,7 @@ func file_topic_v1_topic_proto_rawDescGZIP() []byte {
 }
 
 var file_topic_v1_topic_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_topic_v1_topic_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_topic_v1_topic_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_topic_v1_topic_proto_goTypes = []any{
 	(ProtocolVersion)(0),               // 0: mlsim.topic.v1.ProtocolVersion
 	(*HelloRequest)(nil),               // 1: mlsim.topic.v1.HelloRequest
@@ -1070,44 +1126,47 @@ var file_topic_v1_topic_proto_goTypes = []any{
 	(*PublishRequest)(nil),             // 3: mlsim.topic.v1.PublishRequest
 	(*PublishResponse)(nil),            // 4: mlsim.topic.v1.PublishResponse
 	(*QueryRequest)(nil),               // 5: mlsim.topic.v1.QueryRequest
-	(*Envelope)(nil),                   // 6: mlsim.topic.v1.Envelope
-	(*QueryResponse)(nil),              // 7: mlsim.topic.v1.QueryResponse
-	(*UploadKeyPackagesRequest)(nil),   // 8: mlsim.topic.v1.UploadKeyPackagesRequest
-	(*UploadKeyPackagesResponse)(nil),  // 9: mlsim.topic.v1.UploadKeyPackagesResponse
-	(*FetchKeyPackageRequest)(nil),     // 10: mlsim.topic.v1.FetchKeyPackageRequest
-	(*FetchKeyPackageResponse)(nil),    // 11: mlsim.topic.v1.FetchKeyPackageResponse
-	(*KeyPackageCountRequest)(nil),     // 12: mlsim.topic.v1.KeyPackageCountRequest
-	(*KeyPackageCountResponse)(nil),    // 13: mlsim.topic.v1.KeyPackageCountResponse
-	(*ListInstallationsRequest)(nil),   // 14: mlsim.topic.v1.ListInstallationsRequest
-	(*ListInstallationsResponse)(nil),  // 15: mlsim.topic.v1.ListInstallationsResponse
-	(*DirectoryVersionRequest)(nil),    // 16: mlsim.topic.v1.DirectoryVersionRequest
-	(*DirectoryVersionResponse)(nil),   // 17: mlsim.topic.v1.DirectoryVersionResponse
-	(*RevokeInstallationRequest)(nil),  // 18: mlsim.topic.v1.RevokeInstallationRequest
-	(*RevokeInstallationResponse)(nil), // 19: mlsim.topic.v1.RevokeInstallationResponse
+	(*SubscribeRequest)(nil),           // 6: mlsim.topic.v1.SubscribeRequest
+	(*Envelope)(nil),                   // 7: mlsim.topic.v1.Envelope
+	(*QueryResponse)(nil),              // 8: mlsim.topic.v1.QueryResponse
+	(*UploadKeyPackagesRequest)(nil),   // 9: mlsim.topic.v1.UploadKeyPackagesRequest
+	(*UploadKeyPackagesResponse)(nil),  // 10: mlsim.topic.v1.UploadKeyPackagesResponse
+	(*FetchKeyPackageRequest)(nil),     // 11: mlsim.topic.v1.FetchKeyPackageRequest
+	(*FetchKeyPackageResponse)(nil),    // 12: mlsim.topic.v1.FetchKeyPackageResponse
+	(*KeyPackageCountRequest)(nil),     // 13: mlsim.topic.v1.KeyPackageCountRequest
+	(*KeyPackageCountResponse)(nil),    // 14: mlsim.topic.v1.KeyPackageCountResponse
+	(*ListInstallationsRequest)(nil),   // 15: mlsim.topic.v1.ListInstallationsRequest
+	(*ListInstallationsResponse)(nil),  // 16: mlsim.topic.v1.ListInstallationsResponse
+	(*DirectoryVersionRequest)(nil),    // 17: mlsim.topic.v1.DirectoryVersionRequest
+	(*DirectoryVersionResponse)(nil),   // 18: mlsim.topic.v1.DirectoryVersionResponse
+	(*RevokeInstallationRequest)(nil),  // 19: mlsim.topic.v1.RevokeInstallationRequest
+	(*RevokeInstallationResponse)(nil), // 20: mlsim.topic.v1.RevokeInstallationResponse
 }
 var file_topic_v1_topic_proto_depIdxs = []int32{
 	0,  // 0: mlsim.topic.v1.HelloResponse.protocol_version:type_name -> mlsim.topic.v1.ProtocolVersion
-	6,  // 1: mlsim.topic.v1.QueryResponse.envelopes:type_name -> mlsim.topic.v1.Envelope
+	7,  // 1: mlsim.topic.v1.QueryResponse.envelopes:type_name -> mlsim.topic.v1.Envelope
 	1,  // 2: mlsim.topic.v1.TopicService.Hello:input_type -> mlsim.topic.v1.HelloRequest
 	3,  // 3: mlsim.topic.v1.TopicService.Publish:input_type -> mlsim.topic.v1.PublishRequest
 	5,  // 4: mlsim.topic.v1.TopicService.Query:input_type -> mlsim.topic.v1.QueryRequest
-	8,  // 5: mlsim.topic.v1.TopicService.UploadKeyPackages:input_type -> mlsim.topic.v1.UploadKeyPackagesRequest
-	10, // 6: mlsim.topic.v1.TopicService.FetchKeyPackage:input_type -> mlsim.topic.v1.FetchKeyPackageRequest
-	12, // 7: mlsim.topic.v1.TopicService.KeyPackageCount:input_type -> mlsim.topic.v1.KeyPackageCountRequest
-	14, // 8: mlsim.topic.v1.TopicService.ListInstallations:input_type -> mlsim.topic.v1.ListInstallationsRequest
-	16, // 9: mlsim.topic.v1.TopicService.DirectoryVersion:input_type -> mlsim.topic.v1.DirectoryVersionRequest
-	18, // 10: mlsim.topic.v1.TopicService.RevokeInstallation:input_type -> mlsim.topic.v1.RevokeInstallationRequest
-	2,  // 11: mlsim.topic.v1.TopicService.Hello:output_type -> mlsim.topic.v1.HelloResponse
-	4,  // 12: mlsim.topic.v1.TopicService.Publish:output_type -> mlsim.topic.v1.PublishResponse
-	7,  // 13: mlsim.topic.v1.TopicService.Query:output_type -> mlsim.topic.v1.QueryResponse
-	9,  // 14: mlsim.topic.v1.TopicService.UploadKeyPackages:output_type -> mlsim.topic.v1.UploadKeyPackagesResponse
-	11, // 15: mlsim.topic.v1.TopicService.FetchKeyPackage:output_type -> mlsim.topic.v1.FetchKeyPackageResponse
-	13, // 16: mlsim.topic.v1.TopicService.KeyPackageCount:output_type -> mlsim.topic.v1.KeyPackageCountResponse
-	15, // 17: mlsim.topic.v1.TopicService.ListInstallations:output_type -> mlsim.topic.v1.ListInstallationsResponse
-	17, // 18: mlsim.topic.v1.TopicService.DirectoryVersion:output_type -> mlsim.topic.v1.DirectoryVersionResponse
-	19, // 19: mlsim.topic.v1.TopicService.RevokeInstallation:output_type -> mlsim.topic.v1.RevokeInstallationResponse
-	11, // [11:20] is the sub-list for method output_type
-	2,  // [2:11] is the sub-list for method input_type
+	6,  // 5: mlsim.topic.v1.TopicService.Subscribe:input_type -> mlsim.topic.v1.SubscribeRequest
+	9,  // 6: mlsim.topic.v1.TopicService.UploadKeyPackages:input_type -> mlsim.topic.v1.UploadKeyPackagesRequest
+	11, // 7: mlsim.topic.v1.TopicService.FetchKeyPackage:input_type -> mlsim.topic.v1.FetchKeyPackageRequest
+	13, // 8: mlsim.topic.v1.TopicService.KeyPackageCount:input_type -> mlsim.topic.v1.KeyPackageCountRequest
+	15, // 9: mlsim.topic.v1.TopicService.ListInstallations:input_type -> mlsim.topic.v1.ListInstallationsRequest
+	17, // 10: mlsim.topic.v1.TopicService.DirectoryVersion:input_type -> mlsim.topic.v1.DirectoryVersionRequest
+	19, // 11: mlsim.topic.v1.TopicService.RevokeInstallation:input_type -> mlsim.topic.v1.RevokeInstallationRequest
+	2,  // 12: mlsim.topic.v1.TopicService.Hello:output_type -> mlsim.topic.v1.HelloResponse
+	4,  // 13: mlsim.topic.v1.TopicService.Publish:output_type -> mlsim.topic.v1.PublishResponse
+	8,  // 14: mlsim.topic.v1.TopicService.Query:output_type -> mlsim.topic.v1.QueryResponse
+	7,  // 15: mlsim.topic.v1.TopicService.Subscribe:output_type -> mlsim.topic.v1.Envelope
+	10, // 16: mlsim.topic.v1.TopicService.UploadKeyPackages:output_type -> mlsim.topic.v1.UploadKeyPackagesResponse
+	12, // 17: mlsim.topic.v1.TopicService.FetchKeyPackage:output_type -> mlsim.topic.v1.FetchKeyPackageResponse
+	14, // 18: mlsim.topic.v1.TopicService.KeyPackageCount:output_type -> mlsim.topic.v1.KeyPackageCountResponse
+	16, // 19: mlsim.topic.v1.TopicService.ListInstallations:output_type -> mlsim.topic.v1.ListInstallationsResponse
+	18, // 20: mlsim.topic.v1.TopicService.DirectoryVersion:output_type -> mlsim.topic.v1.DirectoryVersionResponse
+	20, // 21: mlsim.topic.v1.TopicService.RevokeInstallation:output_type -> mlsim.topic.v1.RevokeInstallationResponse
+	12, // [12:22] is the sub-list for method output_type
+	2,  // [2:12] is the sub-list for method input_type
 	2,  // [2:2] is the sub-list for extension type_name
 	2,  // [2:2] is the sub-list for extension extendee
 	0,  // [0:2] is the sub-list for field type_name
@@ -1124,7 +1183,7 @@ func file_topic_v1_topic_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_topic_v1_topic_proto_rawDesc), len(file_topic_v1_topic_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

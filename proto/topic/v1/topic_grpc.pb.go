@@ -31,6 +31,7 @@ const (
 	TopicService_Hello_FullMethodName              = "/mlsim.topic.v1.TopicService/Hello"
 	TopicService_Publish_FullMethodName            = "/mlsim.topic.v1.TopicService/Publish"
 	TopicService_Query_FullMethodName              = "/mlsim.topic.v1.TopicService/Query"
+	TopicService_Subscribe_FullMethodName          = "/mlsim.topic.v1.TopicService/Subscribe"
 	TopicService_UploadKeyPackages_FullMethodName  = "/mlsim.topic.v1.TopicService/UploadKeyPackages"
 	TopicService_FetchKeyPackage_FullMethodName    = "/mlsim.topic.v1.TopicService/FetchKeyPackage"
 	TopicService_KeyPackageCount_FullMethodName    = "/mlsim.topic.v1.TopicService/KeyPackageCount"
@@ -55,6 +56,12 @@ type TopicServiceClient interface {
 	// last sequence id; 0 for a topic nothing was published to), so a short
 	// page and the end of the topic differ.
 	Query(ctx context.Context, in *QueryRequest, opts ...grpc.CallOption) (*QueryResponse, error)
+	// Subscribe streams a topic's envelopes with a sequence id above
+	// after_seq: those already stored, then each one as it lands, in order,
+	// until the client cancels or the server stops (UNAVAILABLE). A client
+	// relies on nothing it did not read: only a Query to the head tells it
+	// what is absent.
+	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Envelope], error)
 	// UploadKeyPackages registers an installation under its account (the
 	// first upload fixes both and the registration order) and adds key
 	// packages for it. No packages is a registration alone.
@@ -116,6 +123,25 @@ func (c *topicServiceClient) Query(ctx context.Context, in *QueryRequest, opts .
 	}
 	return out, nil
 }
+
+func (c *topicServiceClient) Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Envelope], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &TopicService_ServiceDesc.Streams[0], TopicService_Subscribe_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[SubscribeRequest, Envelope]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TopicService_SubscribeClient = grpc.ServerStreamingClient[Envelope]
 
 func (c *topicServiceClient) UploadKeyPackages(ctx context.Context, in *UploadKeyPackagesRequest, opts ...grpc.CallOption) (*UploadKeyPackagesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -193,6 +219,12 @@ type TopicServiceServer interface {
 	// last sequence id; 0 for a topic nothing was published to), so a short
 	// page and the end of the topic differ.
 	Query(context.Context, *QueryRequest) (*QueryResponse, error)
+	// Subscribe streams a topic's envelopes with a sequence id above
+	// after_seq: those already stored, then each one as it lands, in order,
+	// until the client cancels or the server stops (UNAVAILABLE). A client
+	// relies on nothing it did not read: only a Query to the head tells it
+	// what is absent.
+	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[Envelope]) error
 	// UploadKeyPackages registers an installation under its account (the
 	// first upload fixes both and the registration order) and adds key
 	// packages for it. No packages is a registration alone.
@@ -233,6 +265,9 @@ func (UnimplementedTopicServiceServer) Publish(context.Context, *PublishRequest)
 }
 func (UnimplementedTopicServiceServer) Query(context.Context, *QueryRequest) (*QueryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Query not implemented")
+}
+func (UnimplementedTopicServiceServer) Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[Envelope]) error {
+	return status.Error(codes.Unimplemented, "method Subscribe not implemented")
 }
 func (UnimplementedTopicServiceServer) UploadKeyPackages(context.Context, *UploadKeyPackagesRequest) (*UploadKeyPackagesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UploadKeyPackages not implemented")
@@ -326,6 +361,17 @@ func _TopicService_Query_Handler(srv interface{}, ctx context.Context, dec func(
 	}
 	return interceptor(ctx, in, info, handler)
 }
+
+func _TopicService_Subscribe_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(SubscribeRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(TopicServiceServer).Subscribe(m, &grpc.GenericServerStream[SubscribeRequest, Envelope]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TopicService_SubscribeServer = grpc.ServerStreamingServer[Envelope]
 
 func _TopicService_UploadKeyPackages_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(UploadKeyPackagesRequest)
@@ -479,6 +525,12 @@ var TopicService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _TopicService_RevokeInstallation_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Subscribe",
+			Handler:       _TopicService_Subscribe_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "topic/v1/topic.proto",
 }
