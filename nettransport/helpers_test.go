@@ -15,7 +15,7 @@ import (
 
 // server is an in-process topicd over a SQLite file of the test's, with
 // the given server options (fault interceptors), and its database path.
-func server(t *testing.T, opts ...grpc.ServerOption) (addr, db string) {
+func server(t testing.TB, opts ...grpc.ServerOption) (addr, db string) {
 	t.Helper()
 	db = t.TempDir() + "/topics.db"
 	s, err := topicd.OpenSQLite(context.Background(), db)
@@ -24,7 +24,7 @@ func server(t *testing.T, opts ...grpc.ServerOption) (addr, db string) {
 }
 
 // dial connects a client with a per-call deadline.
-func dial(t *testing.T, addr string, timeout time.Duration) *nettransport.Client {
+func dial(t testing.TB, addr string, timeout time.Duration) *nettransport.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
