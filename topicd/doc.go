@@ -6,9 +6,12 @@
 //     (the wall clock; timestamps may tie). Group and welcome topics are
 //     topics like any other.
 //   - Query returns envelopes after a sequence id, ascending, and the
-//     topic's head on every answer.
+//     topic's head on every answer; Subscribe streams them, then each one
+//     as it lands (subscribe.go).
 //   - The key package directory registers installations under their
-//     account in registration order and hands each key package out once.
+//     account in registration order and hands each key package out once;
+//     a revoked installation leaves it for good; its version moves on
+//     every upload and revocation.
 //
 // Differences from memnet, both of a real server: a Query limit of 0 (or
 // above MaxPage) is cut to MaxPage, and requests beyond the limits of
@@ -16,13 +19,15 @@
 // (guard.go); a client of another version gets FAILED_PRECONDITION naming
 // both.
 //
-// Storage has two implementations: a SQLite file (WAL, synchronous=FULL:
-// an acknowledged publish survives a kill; one server per file) and
-// PostgreSQL (several servers may share one database). Their tables
-// (schema.go) are the contract package topiclog reads for the checker.
+// Storage has two backends that run the same operations (ops.go): a
+// SQLite file (WAL, synchronous=FULL: an acknowledged publish survives a
+// kill; one server per file) and PostgreSQL (several servers may share one
+// database). The tables (schema.go) are the contract package topiclog
+// reads for the checker.
 //
 // API: [Config], [New], [Server] ([Server.Serve], [Server.Shutdown]),
 // [Storage], [OpenStorage], [OpenSQLite], [OpenPostgres], [Envelope],
-// [Page], [ErrNoKeyPackage], the limits [MaxPage], [MaxPayloadBytes],
-// [MaxNameBytes], [MaxUploadPackets]. cmd/topicd is the program.
+// [Page], [ErrNoKeyPackage], [ErrRevoked], the limits [MaxPage],
+// [MaxPayloadBytes], [MaxNameBytes], [MaxUploadPackets]. cmd/topicd is
+// the program.
 package topicd

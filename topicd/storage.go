@@ -13,9 +13,9 @@ import (
 // schema.go, which are also what package topiclog reads, and run the same
 // operations (ops.go).
 //
-// Every method is safe for concurrent use. An error that is not
-// ErrNoKeyPackage means the outcome is unknown to the caller (a publish
-// may have been stored).
+// Every method is safe for concurrent use. An error other than
+// ErrNoKeyPackage and ErrRevoked leaves the outcome unknown to the caller
+// (a publish may have been stored).
 type Storage interface {
 	// Publish appends payload to topic in one transaction and returns the
 	// sequence id it got: the topic's head before, plus one. timestampNs
