@@ -133,7 +133,7 @@ func TestUnknownOutcomePublishes(t *testing.T) {
 		name := tc.mode + map[bool]string{false: "-message", true: "-commit"}[tc.commit]
 		t.Run(name, func(t *testing.T) {
 			fault := &publishFault{mode: tc.mode, copies: map[[sha256.Size]byte]int{}}
-			w := newLiveWorld(t, 400*time.Millisecond, grpc.UnaryInterceptor(fault.intercept))
+			w := newLiveWorld(t, time.Second, grpc.UnaryInterceptor(fault.intercept))
 			w.add(2, "alice/1", "bob/1", "carol/1")
 			w.settle(5)
 			require.NoError(t, w.c("alice/1").CreateGroup("g"))
