@@ -223,7 +223,7 @@ var comparisons = []comparison{
 	}, nil, ""},
 
 	// S10 justified NOOP (justifiedNoop)
-	{"S10/not-add-or-remove", "S10", "intent 4 (KEY_UPDATE) ended NOOP: only an add or a remove", func(w *world) {
+	{"S10/not-add-or-remove", "S10", "intent 4 (KEY_UPDATE) ended NOOP: only an add, a remove or an installation update", func(w *world) {
 		w.c("a/1").intent(4).kind = keyK
 	}, nil, ""},
 	{"S10/judged-behind-the-client", "S10", "judged at epoch 1, but the client was already at epoch 2", func(w *world) {
@@ -241,6 +241,16 @@ var comparisons = []comparison{
 	{"S10/skipped-but-directory-has-key-packages", "S10", "skipping d/1 for want of a key package, but the directory holds some", func(w *world) {
 		w.kps["d/1"] = 1
 	}, nil, ""},
+	// An UPDATE_INSTALLATIONS NOOP with work left is also work left at the
+	// end (L6): no data breaks the one without the other.
+	{"S10/update-installations-not-all-in", "S10", "intent 4 (update installations of a) ended NOOP, but a/2 was not a member at epoch 2", func(w *world) {
+		w.c("a/1").intent(4).kind = updateK
+		secondDevice(w)
+	}, nil, "L6"},
+	{"S10/update-installations-revoked-member", "S10", "intent 4 (update installations) ended NOOP, but b/1, revoked, was a member at epoch 2", func(w *world) {
+		w.c("a/1").intent(4).kind = updateK
+		w.dir["b"], w.revoked = nil, map[string]bool{"b/1": true}
+	}, nil, "L6"},
 
 	// S11 content (checkContent, checkMembershipMessage)
 	{"S11/message-sender", "S11", "stored b/1#1 with sender a/1, the envelope's is b/1", func(w *world) {
@@ -287,6 +297,12 @@ var comparisons = []comparison{
 	}, nil, ""},
 	{"S11/membership-epoch", "S11", "stored the commit at seq 2 with epoch 1, it was built for 0", func(w *world) {
 		w.c("a/1").msg("commit:@2").epoch = 1
+	}, nil, ""},
+	{"S11/membership-epoch-of-a-joiner", "S11", "stored the commit at seq 2 with epoch 0, but it joined by it: a joiner stores it at the epoch it enters, 1", func(w *world) {
+		w.c("b/1").msg("commit:@2").epoch = 0
+	}, nil, ""},
+	{"S11/membership-epoch-of-the-removed", "S11", "stored the commit at seq 4 with epoch 2, it was built for 1", func(w *world) {
+		w.c("c/1").msg("commit:@4").epoch = 2
 	}, nil, ""},
 	{"S11/membership-row-for-a-commit-that-changes-none", "S11", "stored the commit at seq 11 as MEMBER_REMOVED, its manifest makes it KIND(0)", func(w *world) {
 		a := w.c("a/1")
@@ -339,6 +355,23 @@ var comparisons = []comparison{
 		a.msgs = without(a.msgs, func(r msgRow) bool { return r.id == "b/1#2" })
 	}, nil, ""},
 
+	{"L3/member-lacks-a-membership-row", "L3", "the row of the commit at seq 4 (epoch 1), owed to it as a member", func(w *world) {
+		a := w.c("a/1")
+		a.msgs = without(a.msgs, func(r msgRow) bool { return r.id == "commit:@4" })
+	}, nil, ""},
+	{"L3/joiner-lacks-its-join-row", "L3", "the row of the commit at seq 2 (epoch 1), owed to it as the installation it added", func(w *world) {
+		b := w.c("b/1")
+		b.msgs = without(b.msgs, func(r msgRow) bool { return r.id == "commit:@2" })
+	}, nil, ""},
+	{"L3/removed-lacks-its-removal-row", "L3", "the row of the commit at seq 4 (epoch 1), owed to it as the installation it removed", func(w *world) {
+		c := w.c("c/1")
+		c.msgs = without(c.msgs, func(r msgRow) bool { return r.id == "commit:@4" })
+	}, nil, ""},
+	{"L3/re-added-lacks-its-join-row", "L3", "the row of the commit at seq 10 (epoch 3), owed to it as the installation it added", func(w *world) {
+		c := w.c("c/1")
+		c.msgs = without(c.msgs, func(r msgRow) bool { return r.id == "commit:@10" })
+	}, overtaken, ""},
+
 	{"L3/welcome-not-overtaken", "L3", "does not hold b/1#1 (seq 3, epoch 1)", func(w *world) {
 		topic := "welcome/c/1"
 		w.log[topic][0], w.log[topic][1] = w.log[topic][1], w.log[topic][0]
@@ -383,6 +416,24 @@ var comparisons = []comparison{
 	{"L5/withheld-by-another-than-declared", "L5", "added by a/1 at seq 2 but does not hold the group", func(w *world) {
 		w.withholders = []string{"b/1"}
 	}, withheld, "L3"},
+
+	// L6 installations follow their account (installationsFollow)
+	{"L6/installation-of-member-account-missing", "L6", "a/2 is an installation of member account a but not a member at epoch 2", secondDevice, nil, ""},
+	{"L6/revoked-still-member", "L6", "b/1 was revoked but is still a member at epoch 2", func(w *world) {
+		w.dir["b"], w.revoked = nil, map[string]bool{"b/1": true}
+	}, nil, ""},
+
+	// S12 revoked stores nothing after (revokedAfter in checkEpoch, checkMessage)
+	{"S12/revoked-enters-after-removal", "S12", "entered epoch 2 by the commit at seq 4, but it was revoked and removed at epoch 2", func(w *world) {
+		w.dir["c"], w.revoked = nil, map[string]bool{"c/1": true}
+		w.c("c/1").epochs = append(w.c("c/1").epochs, epochRow{at: 2, group: "g", epoch: 2, seq: 4, hash: "@4", auth: "g2", via: "commit"})
+	}, nil, ""},
+	{"S12/revoked-stores-message-after-removal", "S12", "stored b/1#2 (seq 5, landed at epoch 2), but it was revoked and removed at epoch 2", func(w *world) {
+		w.dir["c"], w.revoked = nil, map[string]bool{"c/1": true}
+		m := *w.c("a/1").msg("b/1#2")
+		m.at = 2
+		w.c("c/1").msgs = append(w.c("c/1").msgs, m)
+	}, nil, ""},
 }
 
 // The healthy world is clean, and its extra copies are attributed to the
@@ -459,4 +510,11 @@ func describe(vs []checker.Violation) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// secondDevice gives account a a second installation, a/2, with no key
+// package left: the add NOOP in "solo" (intent 8, of account a) skipped it.
+func secondDevice(w *world) {
+	w.dir["a"] = []string{"a/1", "a/2"}
+	w.c("a/1").intent(8).skipped = append(w.c("a/1").intent(8).skipped, "a/2")
 }

@@ -18,6 +18,7 @@ const (
 	addK    = checker.KindAddMembers
 	removeK = checker.KindRemoveMembers
 	keyK    = checker.KindKeyUpdate
+	updateK = checker.KindUpdateInstallations
 
 	app     = checker.MessageApplication
 	added   = checker.MessageMemberAdded
@@ -45,8 +46,10 @@ const (
 // package), and an add FAILED for the group cap. b/1 joined by welcome;
 // its first publish of b/1#2 failed, a short sync page then reached the
 // head (by its cursor) without the copy, so the re-send at step 2 is
-// justified. c/1 was removed at seq 4, stores what it was owed and failed
-// its two intents as removed. d/1 holds nothing. a/1's commit at 4 was
+// justified. b/1 and c/1 store the commit that added them at the epoch
+// they entered (1). c/1 was removed at seq 4, stores what it was owed
+// (the removal's row too, at epoch 1) and failed its two intents as
+// removed. d/1 holds nothing. a/1's commit at 4 was
 // published three times: twice the publish failed (delayed) and a sync
 // then read a full page to the head without it.
 func healthy() *world {
@@ -130,6 +133,7 @@ func healthy() *world {
 		{at: 2, intent: 2, group: "g", from: published, to: committed, epoch: 2},
 	}
 	b.msgs = []msgRow{
+		{group: "g", id: "commit:@2", kind: added, sender: "a/1", seq: 2, epoch: 1, body: "added b/1,c/1"},
 		{group: "g", id: "b/1#1", kind: app, sender: "b/1", seq: 3, epoch: 1, body: "hi"},
 		{group: "g", id: "commit:@4", kind: removed, sender: "a/1", seq: 4, epoch: 1, body: "removed c/1"},
 		{at: 2, group: "g", id: "b/1#2", kind: app, sender: "b/1", seq: 5, epoch: 1, body: "late"},
@@ -149,7 +153,11 @@ func healthy() *world {
 		{intent: 1, group: "g", from: published, to: failed, reason: "removed", epoch: 1},
 		{intent: 2, group: "g", from: toSend, to: failed, reason: "removed", epoch: 1},
 	}
-	c.msgs = []msgRow{{group: "g", id: "b/1#1", kind: app, sender: "b/1", seq: 3, epoch: 1, body: "hi"}}
+	c.msgs = []msgRow{
+		{group: "g", id: "commit:@2", kind: added, sender: "a/1", seq: 2, epoch: 1, body: "added b/1,c/1"},
+		{group: "g", id: "b/1#1", kind: app, sender: "b/1", seq: 3, epoch: 1, body: "hi"},
+		{group: "g", id: "commit:@4", kind: removed, sender: "a/1", seq: 4, epoch: 1, body: "removed c/1"},
+	}
 
 	w.c("d/1")
 

@@ -56,6 +56,7 @@ func (c *Checker) Final(step int, withholders []string) ([]Withheld, error) {
 		c.convergence(step, g, by, isExempt)
 		c.completeness(step, g, by, isExempt)
 		c.welcomed(step, g, by, isExempt)
+		c.installationsFollow(step, g, by)
 	}
 	for i := range states {
 		c.intentsSettled(step, &states[i])
@@ -160,7 +161,8 @@ func (c *Checker) convergence(step int, g *Group, by map[string]*ClientState, is
 }
 
 // L3: every accepted message is stored by every installation that was a
-// member throughout from its epoch to its position.
+// member throughout from its epoch to its position, and every membership
+// row by every installation its commit concerns (membershipComplete).
 func (c *Checker) completeness(step int, g *Group, by map[string]*ClientState, isExempt func(string, string, uint64) bool) {
 	// Keyed by id and position: a client that stored the accepted copy
 	// and then a second one (S3's fault) still holds the accepted one;
@@ -191,6 +193,7 @@ func (c *Checker) completeness(step int, g *Group, by map[string]*ClientState, i
 			}
 		}
 	}
+	c.membershipComplete(step, g, members, by, isExempt)
 }
 
 // overtaken reports whether the membership of inst that spans epoch was

@@ -53,6 +53,11 @@ func (c *Checker) checkEpoch(step int, v *client, e EpochEntered) {
 			bad("S1", "entered epoch %d by a commit whose hash %s differs from the accepted %s", e.Epoch, short(e.CommitHash), short(want.Hash))
 			return
 		}
+		// S12: a revoked installation enters nothing after its removal.
+		if r, ok := c.revokedAfter(v.id, g, e.Epoch); ok {
+			bad("S12", "entered epoch %d by the commit at seq %d, but it was revoked and removed at epoch %d", e.Epoch, e.CommitSeq, r)
+			break
+		}
 		// S7: a commit is processed by a member of the epoch it leaves
 		// that stays a member; a welcome is for a joiner of that epoch.
 		if e.Via == "commit" && !g.Continuous(v.id, e.Epoch-1, e.Epoch) {
@@ -118,7 +123,9 @@ func (c *Checker) checkMessage(step int, v *client, m StoredMessage) {
 		bad("S3", "stored %s from seq %d, a second copy of the one accepted at seq %d", m.ID, m.Seq, want.Seq)
 		return
 	}
-	switch {
+	switch r, revoked := c.revokedAfter(v.id, g, want.At); {
+	case revoked:
+		bad("S12", "stored %s (seq %d, landed at epoch %d), but it was revoked and removed at epoch %d", m.ID, m.Seq, want.At, r)
 	case !g.MemberAt(v.id, want.Epoch):
 		bad("S5", "stored %s of epoch %d, in which it was not a member", m.ID, want.Epoch)
 	case !g.Continuous(v.id, want.Epoch, want.At):
@@ -162,7 +169,8 @@ func (c *Checker) checkContent(bad func(string, string, ...any), m StoredMessage
 
 // checkMembershipMessage: a MEMBER_ADDED or MEMBER_REMOVED row is the
 // accepted commit at its position (S3), owed to its reader (S7) and says
-// what the commit's manifest says (S11).
+// what the commit's manifest says, at the epoch its reader stores it at
+// (S11; membership.go).
 func (c *Checker) checkMembershipMessage(bad func(string, string, ...any), v *client, g *Group, m StoredMessage) {
 	var cm Commit
 	ok := g != nil
@@ -173,10 +181,13 @@ func (c *Checker) checkMembershipMessage(bad func(string, string, ...any), v *cl
 		bad("S3", "stored %s for seq %d, which holds no accepted commit", m.ID, m.Seq)
 		return
 	}
-	if !g.MemberAt(v.id, cm.Epoch) && !slices.Contains(cm.Added, v.id) {
+	if r, ok := c.revokedAfter(v.id, g, cm.Epoch); ok {
+		bad("S12", "stored %s for the commit at seq %d (epoch %d), but it was revoked and removed at epoch %d", m.ID, m.Seq, cm.Epoch, r)
+	} else if !g.MemberAt(v.id, cm.Epoch) && !slices.Contains(cm.Added, v.id) {
 		bad("S7", "stored %s for the commit at seq %d, which it was neither a member for nor added by", m.ID, m.Seq)
 	}
 	kind, body := membershipText(cm)
+	epoch, joiner, _ := membershipEpoch(g, v.id, cm)
 	switch {
 	case m.ID != "commit:"+cm.Hash[:16]:
 		bad("S11", "stored the commit at seq %d as %s, want commit:%s", m.Seq, m.ID, cm.Hash[:16])
@@ -184,7 +195,9 @@ func (c *Checker) checkMembershipMessage(bad func(string, string, ...any), v *cl
 		bad("S11", "stored the commit at seq %d as %s, its manifest makes it %s", m.Seq, m.Kind, kind)
 	case m.Sender != cm.Sender:
 		bad("S11", "stored the commit at seq %d with sender %s, the committer is %s", m.Seq, m.Sender, cm.Sender)
-	case m.Epoch != cm.Epoch:
+	case joiner && m.Epoch != epoch:
+		bad("S11", "stored the commit at seq %d with epoch %d, but it joined by it: a joiner stores it at the epoch it enters, %d", m.Seq, m.Epoch, epoch)
+	case !joiner && m.Epoch != cm.Epoch:
 		bad("S11", "stored the commit at seq %d with epoch %d, it was built for %d", m.Seq, m.Epoch, cm.Epoch)
 	case string(m.Body) != body:
 		bad("S11", "stored the commit at seq %d with body %q, its manifest says %q", m.Seq, clip(m.Body), body)

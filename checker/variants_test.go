@@ -37,9 +37,10 @@ func lateConfirm() *world {
 	return w
 }
 
-// regrown: at step 3 a/1 adds c/1 back (seq 10, epoch 3), b/1 updates its
-// key (seq 11, epoch 4: a commit that changes no membership, so no one
-// stores a row for it) and c/1 sends c/1#3 (seq 12).
+// regrown: at step 3 a/1 adds c/1 back (seq 10, epoch 3; c/1 stores its
+// row at epoch 3, the members at 2), b/1 updates its key (seq 11, epoch 4:
+// a commit that changes no membership, so no one stores a row for it) and
+// c/1 sends c/1#3 (seq 12).
 func regrown() *world {
 	w := healthy()
 	w.put(3, commit(2, "a/1", []string{"c/1"}, nil))
@@ -88,7 +89,7 @@ func regrown() *world {
 	c.trans = append(c.trans,
 		transRow{at: 3, intent: 3, group: "g", from: toSend, to: published, epoch: 4, hash: "@12"},
 		transRow{at: 3, intent: 3, group: "g", from: published, to: committed, epoch: 4})
-	c.msgs = append(c.msgs, back)
+	c.msgs = append(c.msgs, msgRow{at: 3, group: "g", id: "commit:@10", kind: added, sender: "a/1", seq: 10, epoch: 3, body: "added c/1"}, back)
 
 	w.calls = append(w.calls,
 		publish(3, "a/1", "@10", false),

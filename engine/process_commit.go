@@ -47,7 +47,7 @@ func (c *Client) judgeCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 		return nil
 	}
 	if slices.Contains(e.Removed, c.self) {
-		return c.recordRemoval(tx, ev, g, env, e)
+		return c.recordRemoval(tx, ev, g, env, e, hash)
 	}
 	next, err := st.Process(e.Proposals, e.MLS)
 	if err != nil {
@@ -114,6 +114,16 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 	if len(e.Removed) > 0 {
 		ev.add(EvMemberRemoved, g.ID, env.Seq, 0, "%s", strings.Join(e.Removed, ","))
 	}
+	return storeMembership(tx, g.ID, env, e, hash, e.Epoch)
+}
+
+// storeMembership stores a commit that adds or removes members as one
+// message (docs/SCHEMA.md): every member that processes it, the
+// installation it removes (at the commit's epoch, the last it held) and
+// the ones it adds (at the epoch they enter, the first they hold) store
+// the same row, so each knows how its membership began and ended. A
+// commit that changes no membership stores none.
+func storeMembership(tx Tx, group string, env TopicEnvelope, e *wire.Envelope, hash [32]byte, epoch uint64) error {
 	if len(e.Added) == 0 && len(e.Removed) == 0 {
 		return nil
 	}
@@ -123,15 +133,20 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 	} else if len(e.Removed) > 0 {
 		body += "; removed " + strings.Join(e.Removed, ",")
 	}
-	return storeMessage(tx, messageRow{ID: "commit:" + hex.EncodeToString(hash[:8]), Group: g.ID, Body: []byte(body),
-		SentNs: env.TimestampNs, Kind: kind, Sender: e.Sender, Seq: env.Seq, Epoch: e.Epoch})
+	return storeMessage(tx, messageRow{ID: "commit:" + hex.EncodeToString(hash[:8]), Group: group, Body: []byte(body),
+		SentNs: env.TimestampNs, Kind: kind, Sender: e.Sender, Seq: env.Seq, Epoch: epoch})
 }
 
 // recordRemoval: go-mls cannot process the commit that removes us. What can
 // be checked was (position, header, the manifest naming us); we record the
-// removal without entering the next epoch and stop syncing the group.
-func (c *Client) recordRemoval(tx Tx, ev *events, g groupRow, env TopicEnvelope, e *wire.Envelope) error {
+// removal without entering the next epoch, store the commit's membership
+// row (at the epoch it was built for, our last: the user sees why the
+// group went quiet), and stop syncing the group.
+func (c *Client) recordRemoval(tx Tx, ev *events, g groupRow, env TopicEnvelope, e *wire.Envelope, hash [32]byte) error {
 	if err := c.writeGroup(tx, g.ID, `UPDATE groups SET removed_at_seq = ? WHERE id = ?`, env.Seq, g.ID); err != nil {
+		return err
+	}
+	if err := storeMembership(tx, g.ID, env, e, hash, e.Epoch); err != nil {
 		return err
 	}
 	ev.add(EvMemberRemoved, g.ID, env.Seq, 0, "%s (self)", strings.Join(e.Removed, ","))

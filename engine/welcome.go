@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/mlsim/mlsim/wire"
 )
@@ -78,7 +79,22 @@ func (c *Client) ProcessWelcomes() ([]string, error) {
 	}
 	var joined []string
 	for _, env := range page.Envelopes {
-		group, deferred, err := c.processWelcome(topic, env)
+		// The commit the welcome names, read from the group topic before
+		// the welcome's transaction (no network call runs inside one):
+		// the joiner stores it as its first message (docs/SCHEMA.md's
+		// membership row, the one the members store) and checks that it
+		// added us (joinedBy). An error is transient: the welcome waits.
+		var commit *TopicEnvelope
+		if w, err := wire.DecodeWelcome(env.Payload); err == nil && w.CommitSeq > 0 {
+			p, err := c.cfg.Transport.Query(wire.GroupTopic(w.GroupID), w.CommitSeq-1, 1)
+			if err != nil {
+				return joined, fmt.Errorf("process welcome seq %d: read the commit at seq %d: %w", env.Seq, w.CommitSeq, err)
+			}
+			if len(p.Envelopes) > 0 && p.Envelopes[0].Seq == w.CommitSeq {
+				commit = &p.Envelopes[0]
+			}
+		}
+		group, deferred, err := c.processWelcome(topic, env, commit)
 		if err != nil {
 			return joined, fmt.Errorf("process welcome seq %d: %w", env.Seq, err)
 		}
@@ -93,7 +109,21 @@ func (c *Client) ProcessWelcomes() ([]string, error) {
 	return joined, nil
 }
 
-func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, error) {
+// joinedBy decodes the commit a welcome names (nil: no record at its
+// position) and checks that it is what the welcome says: a commit of the
+// group, built for the epoch before the one the welcome enters, adding us.
+func (c *Client) joinedBy(w *wire.Welcome, commit *TopicEnvelope) (*wire.Envelope, bool) {
+	if commit == nil {
+		return nil, false
+	}
+	e, err := wire.Decode(commit.Payload)
+	if err != nil || e.Kind != wire.KindCommit || e.GroupID != w.GroupID || e.Epoch+1 != w.Epoch || !slices.Contains(e.Added, c.self) {
+		return nil, false
+	}
+	return e, true
+}
+
+func (c *Client) processWelcome(topic string, env TopicEnvelope, commit *TopicEnvelope) (string, bool, error) {
 	joinedGroup, deferred := "", false
 	err := c.update(func(tx Tx, ev *events) error {
 		joinedGroup, deferred = "", false
@@ -136,6 +166,11 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 			ev.add(EvWelcomeSkipped, w.GroupID, env.Seq, 0, "stale epoch=%d", w.Epoch)
 			return nil
 		}
+		added, ok := c.joinedBy(w, commit)
+		if !ok {
+			ev.add(EvWelcomeSkipped, w.GroupID, env.Seq, 0, "cannot join: seq %d is not a commit adding us", w.CommitSeq)
+			return nil
+		}
 		kps, err := c.keyPackages(tx)
 		if err != nil {
 			return err
@@ -146,6 +181,12 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope) (string, bool, 
 			return nil
 		}
 		if err := c.startMembership(tx, w, st, held, env.TimestampNs, used); err != nil {
+			return err
+		}
+		// The commit that added us, stored at the epoch we enter (the
+		// first we hold keys for): the joiner's cursor is then at its
+		// last stored message, like every member's.
+		if err := storeMembership(tx, w.GroupID, *commit, added, wire.Hash(commit.Payload), w.Epoch); err != nil {
 			return err
 		}
 		ev.entered(EvWelcomeApplied, w.GroupID, w.CommitSeq, w.Epoch, "adder=%s", w.Adder)

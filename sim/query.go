@@ -149,7 +149,7 @@ func (w *World) queryState(group string) string {
 			line := fmt.Sprintf("%s epoch=%d cursor=%d members=%s", id, g.Epoch, g.Cursor, strings.Join(g.Members, ","))
 			switch {
 			case g.RemovedAtSeq != 0:
-				line = fmt.Sprintf("%s removed_at=%d", id, g.RemovedAtSeq)
+				line = fmt.Sprintf("%s removed_at=%d cursor=%d", id, g.RemovedAtSeq, g.Cursor)
 			case g.Broken != "":
 				line += " broken"
 			default:
