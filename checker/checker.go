@@ -7,7 +7,9 @@ import (
 
 // Config is what a checker is built from.
 type Config struct {
-	// MaxPastEpochs is SPEC §5's window (max_past_epochs).
+	// MaxPastEpochs is SPEC §5's window (max_past_epochs) the world's
+	// clients were given: the number itself, 0 for none (the checker has
+	// no default; the harness passes what its clients run with).
 	MaxPastEpochs int
 	Log           Log
 	Directory     Directory

@@ -30,12 +30,43 @@ type Config struct {
 	// made it happen has committed.
 	Observer func(Event)
 
-	MaxPastEpochs   int // how many past epochs' messages are accepted (3)
+	// MaxPastEpochs is how many past epochs' messages are accepted (SPEC
+	// §5's max_past_epochs), and so how many past epochs' keys are kept.
+	// As with net.Dialer.KeepAlive, 0 means the default (3) and a negative
+	// value means none (NoPastEpochs): only the current epoch's messages
+	// are accepted. PastEpochWindow says what a value means.
+	MaxPastEpochs   int
 	InvalidBudget   int // rule 8's N (3)
 	WidthCap        int // widest tree allowed (128, go-mls bug 1)
 	KeyPackageLow   int // replenish when the directory holds fewer (2)
 	KeyPackageBatch int // how many to upload then (3)
 	PageSize        int // envelopes per query (32)
+}
+
+// NoPastEpochs is Config.MaxPastEpochs for a window of no past epochs
+// (max_past_epochs = 0): 0 there means the default.
+const NoPastEpochs = -1
+
+// PastEpochWindow is the number of past epochs a Config.MaxPastEpochs
+// value accepts: the default for 0, none for a negative value, else the
+// value itself.
+func PastEpochWindow(configured int) int {
+	switch {
+	case configured == 0:
+		return DefaultMaxPastEpochs
+	case configured < 0:
+		return 0
+	}
+	return configured
+}
+
+// PastEpochsConfig is the Config.MaxPastEpochs value for a window of n
+// past epochs (n >= 0): the inverse of PastEpochWindow.
+func PastEpochsConfig(n int) int {
+	if n == 0 {
+		return NoPastEpochs
+	}
+	return n
 }
 
 // Errors a caller branches on.
@@ -62,7 +93,17 @@ type Client struct {
 	staged     map[int64]GroupState // intent id -> decoded staged commit
 	deliveries deliveries           // PUBLISHED attempts of unknown delivery (rule 6); survives failed transactions
 	rows       rowCache
+	// checked is, per group, the directory version and the group's epoch
+	// CheckInstallations last compared it at (none: not since this engine
+	// opened).
+	checked map[string]installationsCheck
+	// streams are the group subscriptions the application opened
+	// (stream.go): a nil value is one that broke, to be opened again.
+	// Memory only, like a network connection: a restart has none.
+	streams map[string]Stream
 }
+
+type installationsCheck struct{ version, epoch uint64 }
 
 type pastKey struct {
 	group string
@@ -87,7 +128,7 @@ func Open(cfg Config) (*Client, error) {
 	if cfg.Store == nil || cfg.Transport == nil || cfg.MLS == nil || cfg.Clock == nil {
 		return nil, errors.New("open: store, transport, MLS and clock are required")
 	}
-	setDefault(&cfg.MaxPastEpochs, DefaultMaxPastEpochs)
+	cfg.MaxPastEpochs = PastEpochWindow(cfg.MaxPastEpochs) // from here on, the window itself (0: none)
 	setDefault(&cfg.InvalidBudget, DefaultInvalidBudget)
 	setDefault(&cfg.WidthCap, DefaultWidthCap)
 	setDefault(&cfg.KeyPackageLow, DefaultKeyPackageLow)

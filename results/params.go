@@ -20,10 +20,26 @@ type Params struct {
 	Scale    int    `json:"scale"`
 	Variant  string `json:"variant"`
 	Fixture  string `json:"fixture"`
+	// MaxPastEpochs is --max-past-epochs, the engine's and the checker's
+	// past-epoch window (SPEC §5's max_past_epochs); nil when not given
+	// (the scenario's own, 3 in every scenario). A pointer, so that 0 is
+	// a window and not "not given", and so that a record written before
+	// the flag existed reads as not given.
+	MaxPastEpochs *int `json:"max_past_epochs,omitempty"`
+}
+
+// PastEpochs is MaxPastEpochs for a sentence: its number, or "the
+// scenario's".
+func (p Params) PastEpochs() string {
+	if p.MaxPastEpochs == nil {
+		return "the scenario's"
+	}
+	return strconv.Itoa(*p.MaxPastEpochs)
 }
 
 // Name is the scenario label runs and sweeps report: the scenario, then
-// +variant, +xN for a scale, +fixture (the order simrun has always used).
+// +variant, +xN for a scale, +max-past-epochs=N, +fixture (the order
+// simrun has always used, the window where it was added).
 func (p Params) Name() string {
 	name := p.Scenario
 	if p.Variant != "" {
@@ -31,6 +47,9 @@ func (p Params) Name() string {
 	}
 	if p.Scale > 1 {
 		name += fmt.Sprintf("+x%d", p.Scale)
+	}
+	if p.MaxPastEpochs != nil {
+		name += fmt.Sprintf("+max-past-epochs=%d", *p.MaxPastEpochs)
 	}
 	if p.Fixture != "" {
 		name += "+" + p.Fixture
@@ -51,6 +70,9 @@ func (p Params) RunArgs(seed uint64) []string {
 	}
 	if p.Scale > 1 {
 		args = append(args, "--scale", strconv.Itoa(p.Scale))
+	}
+	if p.MaxPastEpochs != nil {
+		args = append(args, "--max-past-epochs", strconv.Itoa(*p.MaxPastEpochs))
 	}
 	return append(args, "--steps", strconv.Itoa(p.Steps), "--seed", strconv.FormatUint(seed, 10))
 }
@@ -93,11 +115,16 @@ func (p Params) Differs(q Params) string {
 		return fmt.Sprintf("MLS variant (%q vs %q)", p.Variant, q.Variant)
 	case p.Fixture != q.Fixture:
 		return fmt.Sprintf("fixture (%q vs %q)", p.Fixture, q.Fixture)
+	case p.PastEpochs() != q.PastEpochs():
+		return fmt.Sprintf("max past epochs (%s vs %s)", p.PastEpochs(), q.PastEpochs())
 	}
 	return ""
 }
 
-var scaleSuffix = regexp.MustCompile(`^x([0-9]+)$`)
+var (
+	scaleSuffix      = regexp.MustCompile(`^x([0-9]+)$`)
+	pastEpochsSuffix = regexp.MustCompile(`^max-past-epochs=([0-9]+)$`)
+)
 
 // labelVariants are the MLS variants a scenario label may name in a
 // summary that does not record its Params. Such summaries were written
@@ -114,9 +141,12 @@ func ParamsFromName(name string, steps int) Params {
 	parts := strings.Split(name, "+")
 	p := Params{Scenario: parts[0], Steps: steps, Scale: 1}
 	for _, part := range parts[1:] {
-		switch m := scaleSuffix.FindStringSubmatch(part); {
+		switch m, past := scaleSuffix.FindStringSubmatch(part), pastEpochsSuffix.FindStringSubmatch(part); {
 		case m != nil:
 			p.Scale, _ = strconv.Atoi(m[1])
+		case past != nil:
+			n, _ := strconv.Atoi(past[1])
+			p.MaxPastEpochs = &n
 		case slices.Contains(labelVariants, part):
 			p.Variant = part
 		default:

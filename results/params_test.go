@@ -14,6 +14,8 @@ func TestParams(t *testing.T) {
 		{Scenario: "crashy", Steps: 40, Scale: 1, Variant: "rehash-on-restore"},
 		{Scenario: "crashy", Steps: 30, Scale: 2, Variant: "path-on-add", Fixture: "skip-past-busy"},
 		{Scenario: "churn", Steps: 60, Scale: 3, Fixture: "skip-past-busy"},
+		{Scenario: "past-epochs", Steps: 60, Scale: 1, MaxPastEpochs: pastEpochs(0)},
+		{Scenario: "default", Steps: 60, Scale: 2, MaxPastEpochs: pastEpochs(5), Fixture: "skip-past-busy"},
 	} {
 		require.Equal(t, p, ParamsFromName(p.Name(), p.Steps), p.Name())
 		require.Empty(t, p.Differs(p))
@@ -30,6 +32,15 @@ func TestParams(t *testing.T) {
 	q.Fixture = ""
 	require.Equal(t, `fixture ("skip-past-busy" vs "")`, p.Differs(q))
 
+	q = p
+	q.MaxPastEpochs = pastEpochs(0)
+	require.Equal(t, "max past epochs (the scenario's vs 0)", p.Differs(q))
+	require.Equal(t, "crashy+rehash-on-restore+x2+max-past-epochs=0+skip-past-busy", q.Name())
+	require.Equal(t, "simrun run --scenario crashy --mls-variant rehash-on-restore --fixture skip-past-busy --scale 2 --max-past-epochs 0 --steps 30 --seed 7", q.RunCommand(7))
+	r := q
+	r.MaxPastEpochs = pastEpochs(1)
+	require.Equal(t, "max past epochs (0 vs 1)", q.Differs(r))
+
 	require.Equal(t, `simrun shrink 'my run.txt' -o 'it'\''s.txt'`, CommandLine("shrink", "my run.txt", "-o", "it's.txt"))
 }
 
@@ -41,3 +52,5 @@ func TestSweepWorld(t *testing.T) {
 	s.Params = &p
 	require.Equal(t, p, s.World())
 }
+
+func pastEpochs(n int) *int { return &n }

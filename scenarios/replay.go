@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/sim"
 )
 
@@ -24,7 +25,7 @@ type Replayer struct {
 }
 
 // worldOptions are the options a `world` line may carry.
-var worldOptions = []string{"seed", "scenario", "variant", "fixture", "width-cap", "steps"}
+var worldOptions = []string{"seed", "scenario", "variant", "fixture", "width-cap", "max-past-epochs", "steps"}
 
 // NewReplayer builds the world a `world` command describes.
 func NewReplayer(world sim.Cmd) (*Replayer, error) {
@@ -68,6 +69,13 @@ func NewReplayer(world sim.Cmd) (*Replayer, error) {
 		if p.WidthCap, err = strconv.Atoi(v); err != nil || p.WidthCap < 2 {
 			return nil, fmt.Errorf("world: width-cap %q must be a number >= 2", v)
 		}
+	}
+	if v, ok := world.Opt("max-past-epochs"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > sim.MaxPastEpochWindow {
+			return nil, fmt.Errorf("world: max-past-epochs=%q must be a number in 0..%d", v, sim.MaxPastEpochWindow)
+		}
+		p.MaxPastEpochs = engine.PastEpochsConfig(n)
 	}
 	if r.World, err = sim.NewWorld(p, seed); err != nil {
 		return nil, fmt.Errorf("world: %w", err)

@@ -29,12 +29,21 @@ func scale(m map[sim.Action]float64) map[sim.Action]float64 {
 
 func only(m map[sim.Action]float64) map[sim.Action]float64 { return m }
 
+// withStreams adds the stream actions (subscriptions, their deliveries and
+// their faults) to a scenario's weights.
+func withStreams(w map[sim.Action]float64) map[sim.Action]float64 {
+	for a, x := range sim.StreamWeights() {
+		w[a] = x
+	}
+	return w
+}
+
 var all = []Scenario{
 	{
 		Name:        "default",
-		Description: "mixed: every action and fault, swarm-selected per seed, 4 accounts x 2 installations, 2 groups",
+		Description: "mixed: every action and fault, streams included, swarm-selected per seed, 4 accounts x 2 installations, 2 groups",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 12, Groups: 2, InitialMembers: 2,
-			Steps: 150, Weights: sim.DefaultWeights(), Swarm: true},
+			Steps: 150, Weights: withStreams(sim.DefaultWeights()), Swarm: true},
 	},
 	{
 		Name:        "commit-storm",
@@ -63,13 +72,13 @@ var all = []Scenario{
 	},
 	{
 		Name:        "crashy",
-		Description: "crash-heavy: crashes at every boundary, restarts and transient store errors",
+		Description: "crash-heavy: crashes at every boundary (subscribing and stream deliveries included), restarts and transient store errors",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
-			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActCrash: 8, sim.ActRestart: 6, sim.ActStoreBusy: 5,
+			Steps: 150, Weights: withStreams(scale(map[sim.Action]float64{sim.ActCrash: 8, sim.ActRestart: 6, sim.ActStoreBusy: 5,
 				// Consent and key package upkeep are rare in the mix; here
 				// they are common enough that crashes land in their
 				// transactions too (fault-site coverage).
-				sim.ActConsent: 4, sim.ActKeyPackages: 3}), Swarm: true},
+				sim.ActConsent: 4, sim.ActKeyPackages: 3})), Swarm: true},
 	},
 	{
 		Name:        "lossy-net",
@@ -104,6 +113,16 @@ var all = []Scenario{
 		Name:        "past-epochs",
 		Description: "messages crossing epoch boundaries: sends raced against frequent commits, delayed publishes",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 1, InitialMembers: 3,
+			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActSend: 2, sim.ActKeyUpdate: 4, sim.ActPublishDelayed: 4,
+				sim.ActLandDelayed: 3, sim.ActSyncBegin: 3, sim.ActSyncStep: 3}), Swarm: true},
+	},
+	{
+		// The window is per world: engine and checker both judge by it,
+		// and a message two epochs late, accepted by the default window,
+		// is rejected here and rebuilt.
+		Name:        "past-epochs-narrow",
+		Description: "past-epochs with max_past_epochs = 1: late messages more than one epoch behind are rejected by everyone and rebuilt",
+		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 1, InitialMembers: 3, MaxPastEpochs: 1,
 			Steps: 150, Weights: scale(map[sim.Action]float64{sim.ActSend: 2, sim.ActKeyUpdate: 4, sim.ActPublishDelayed: 4,
 				sim.ActLandDelayed: 3, sim.ActSyncBegin: 3, sim.ActSyncStep: 3}), Swarm: true},
 	},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/sim"
 )
 
@@ -14,7 +15,7 @@ import (
 // (github.com/cockroachdb/datadriven): blocks of a command line, "----",
 // and the expected output, separated by blank lines; '#' starts a comment.
 // The first command is `world seed=N [scenario=S] [variant=V]
-// [fixture=F] [width-cap=N] [steps=N]` (worldOptions); the rest are
+// [fixture=F] [width-cap=N] [max-past-epochs=N] [steps=N]` (worldOptions); the rest are
 // simulator commands (sim.Commands) and queries (sim.IsQuery: `state`,
 // `intents`, `messages`, `topic`, `welcome-topic`).
 //
@@ -140,6 +141,10 @@ func FromRun(scenario string, seed uint64, p sim.Params, steps []sim.ScriptStep)
 	}
 	if p.Fixture != "" {
 		world = world.With("fixture", p.Fixture)
+	}
+	if p.MaxPastEpochs != 0 {
+		// Not the default: the replay must judge by the same window.
+		world = world.With("max-past-epochs", engine.PastEpochWindow(p.MaxPastEpochs))
 	}
 	world = world.With("steps", p.Steps)
 	s := &Script{Blocks: []Block{{Cmd: world, Expected: "ok"}}}

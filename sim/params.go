@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"strings"
+
+	"github.com/mlsim/mlsim/engine"
 )
 
 // Action names one kind of step the schedule can choose: the name of the
@@ -21,6 +23,7 @@ const (
 	ActNewInstall     Action = "installation"
 	ActRace           Action = "race"
 	ActPublish        Action = "publish"
+	ActPublishAll     Action = "publish-all"
 	ActSync           Action = "sync"
 	ActSyncBegin      Action = "sync-begin"
 	ActSyncStep       Action = "sync-step"
@@ -42,16 +45,21 @@ const (
 	ActClockJump      Action = "clock-jump"
 	ActGarbage        Action = "garbage"
 	ActDirectoryError Action = "directory-error"
+	// ActRevoke revokes a device of an account that keeps another: the
+	// directory stops listing it and members' commits remove it.
+	ActRevoke Action = "revoke"
 )
 
 // AllActions lists every action in a fixed order: the schedule draws over
 // this order, never over a map.
 var AllActions = []Action{
 	ActSend, ActAdd, ActRemove, ActKeyUpdate, ActConsent, ActNewInstall, ActRace,
-	ActPublish, ActSync, ActSyncBegin, ActSyncStep, ActWelcomes, ActSendWelcomes, ActKeyPackages,
+	ActPublish, ActPublishAll, ActSync, ActSyncBegin, ActSyncStep, ActWelcomes, ActSendWelcomes, ActKeyPackages,
 	ActCrash, ActRestart,
 	ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActLandDelayed, ActQueryError, ActQueryShort,
 	ActPartition, ActUnpartition, ActStoreBusy, ActClockTie, ActClockJump, ActGarbage, ActDirectoryError,
+	ActRevoke,
+	ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate, ActStreamDelay, ActStreamBreak, // streams.go
 }
 
 // essential actions are never switched off by swarm testing: without them
@@ -75,6 +83,10 @@ type Params struct {
 	// Byzantine member; the withheld-welcome scenario).
 	Withholders int
 	WidthCap    int // engine config; 0: the default 128
+	// MaxPastEpochs is the engine's and the checker's past-epoch window
+	// (SPEC §5's max_past_epochs) as engine.Config takes it: 0 the
+	// default 3, engine.NoPastEpochs (negative) none.
+	MaxPastEpochs int
 	// MLSVariant, if set, names an adapter defence to switch off in every
 	// client (tests and mutation runs; "" for production).
 	MLSVariant string
@@ -86,8 +98,8 @@ type Params struct {
 // DefaultWeights is the mixed workload the default scenario runs.
 func DefaultWeights() map[Action]float64 {
 	return map[Action]float64{
-		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6, ActRace: 1.5,
-		ActPublish: 14, ActSync: 8, ActSyncBegin: 2, ActSyncStep: 4, ActWelcomes: 4, ActSendWelcomes: 3, ActKeyPackages: 1,
+		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6, ActRevoke: 0.3, ActRace: 1.5,
+		ActPublish: 14, ActPublishAll: 3, ActSync: 8, ActSyncBegin: 2, ActSyncStep: 4, ActWelcomes: 4, ActSendWelcomes: 3, ActKeyPackages: 1,
 		ActCrash: 2, ActRestart: 2,
 		ActPublishLost: 0.8, ActPublishAmbig: 0.8, ActPublishDelayed: 0.8, ActLandDelayed: 0.8,
 		ActQueryError: 0.8, ActQueryShort: 0.8, ActPartition: 0.4, ActUnpartition: 0.6,
@@ -105,6 +117,9 @@ const (
 	MaxInstallations = 20_000 // installations in one world, new ones included
 	MaxAccounts      = 10_000
 	MaxGroups        = 5_000
+	// MaxPastEpochWindow caps max_past_epochs: a receiver keeps that many
+	// past epochs' keys per group.
+	MaxPastEpochWindow = 1_000
 )
 
 // Validate reports what is wrong with the parameters.
@@ -130,6 +145,9 @@ func (p Params) Validate() error {
 	}
 	if p.Accounts*p.InstallsPer > MaxInstallations || p.MaxInstallations > MaxInstallations {
 		errs = append(errs, fmt.Sprintf("installations must be at most %d", MaxInstallations))
+	}
+	if engine.PastEpochWindow(p.MaxPastEpochs) > MaxPastEpochWindow {
+		errs = append(errs, fmt.Sprintf("max past epochs must be at most %d", MaxPastEpochWindow))
 	}
 	if p.Withholders > p.Groups {
 		errs = append(errs, "withholders cannot exceed groups")

@@ -102,8 +102,9 @@ type logicalClock struct{ ns int64 }
 func (c *logicalClock) NowNs() int64 { return c.ns }
 
 // NewWorld builds an empty world for a seed: no installations yet. Params
-// give what commands cannot: the engine's width cap, the adapter variant,
-// the cap on installations, and the schedule's weights.
+// give what commands cannot: the engine's width cap and past-epoch window
+// (the checker judges by the same window), the adapter variant, the cap
+// on installations, and the schedule's weights.
 func NewWorld(p Params, seed uint64) (*World, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -129,7 +130,7 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 		calls:     &observe.Recorder{},
 		meter:     &mlsadapter.Meter{},
 	}
-	w.check = checker.New(checker.Config{MaxPastEpochs: engine.DefaultMaxPastEpochs, Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
+	w.check = checker.New(checker.Config{MaxPastEpochs: engine.PastEpochWindow(p.MaxPastEpochs), Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
 	for i := 0; i < p.Accounts; i++ {
 		w.accounts = append(w.accounts, accountName(i))
 	}
@@ -247,11 +248,15 @@ func (w *World) open(c *client) error {
 		Clock:          w.clock,
 		Observer:       func(e engine.Event) { w.onEvent(id, e) },
 		WidthCap:       w.p.WidthCap,
+		MaxPastEpochs:  w.p.MaxPastEpochs,
 	})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.id, err)
 	}
 	if c.gen > 0 {
+		// The old engine's subscriptions went with its memory, as its
+		// connection does when a process dies.
+		w.net.Disconnect(c.id)
 		w.calls.Restarted(c.id)
 	}
 	c.eng = eng
@@ -293,6 +298,10 @@ func (w *World) emit(st trace.Step) trace.Step {
 		{"query_error", net.QueryErrors - w.lastStats.QueryErrors},
 		{"directory_error", net.DirectoryErrors - w.lastStats.DirectoryErrors},
 		{"query_short_page", net.ShortPages - w.lastStats.ShortPages},
+		{"stream_drop", net.StreamDropped - w.lastStats.StreamDropped},
+		{"stream_duplicate", net.StreamDuplicated - w.lastStats.StreamDuplicated},
+		{"stream_delay", net.StreamDelayed - w.lastStats.StreamDelayed},
+		{"stream_break", net.StreamBroken - w.lastStats.StreamBroken},
 	} {
 		for i := 0; i < d.n; i++ {
 			w.count(d.name)

@@ -120,6 +120,11 @@ var badInputs = []badInput{
 	{name: "sweep --resume with another --steps", args: []string{"sweep", "--resume", "DIR/sweep", "--steps", "50"}, code: 2,
 		setup: sweptInto("sweep", base...),
 		msg:   "--steps 50 differs from the sweep's 30 (sweep.json): leave it out to resume"},
+	{name: "sweep --resume with another --max-past-epochs", args: []string{"sweep", "--resume", "DIR/sweep", "--max-past-epochs", "0"}, code: 2,
+		setup: sweptInto("sweep", base...),
+		msg:   "--max-past-epochs 0 differs from the sweep's window, the scenario's (sweep.json): leave it out to resume"},
+	{name: "sweep --max-past-epochs out of range", args: []string{"sweep", "--seeds", "1..2", "--max-past-epochs", "1001"}, code: 2,
+		msg: "--max-past-epochs must be between 0 and 1000 (or -1 for the scenario's), got 1001"},
 	{name: "sweep --resume with --out another folder", args: []string{"sweep", "--resume", "DIR/sweep", "--out", "DIR/other"}, code: 2,
 		setup: sweptInto("sweep", base...),
 		msg:   "writes into the folder it resumes"},
@@ -161,6 +166,9 @@ var badInputs = []badInput{
 	{name: "merge of shards of different fixtures", args: []string{"merge", "DIR/a", "DIR/b", "--out", "DIR/m"}, code: 2,
 		setup: both(sweptInto("a", base...), sweptInto("b", other("--fixture", "skip-past-busy")...)),
 		msg:   `they differ in fixture ("" vs "skip-past-busy")`},
+	{name: "merge of shards of different past-epoch windows", args: []string{"merge", "DIR/a", "DIR/b", "--out", "DIR/m"}, code: 2,
+		setup: both(sweptInto("a", base...), sweptInto("b", other("--max-past-epochs", "1")...)),
+		msg:   "they differ in max past epochs (the scenario's vs 1)"},
 }
 
 // base is a one-seed sweep (seed 2, shard 1 of 2); other is shard 2 of 2

@@ -219,3 +219,42 @@ func TestShardsMergeToTheUnshardedSweep(t *testing.T) {
 	require.Equal(t, 2, bad.code, "overlapping shards are refused")
 	require.Equal(t, 2, simrun(t, nil, "sweep", "--shard", "5/4").code)
 }
+
+// --max-past-epochs sets the world's past-epoch window for the engine and
+// the checker alike: at 0 no message is ever accepted from a past epoch,
+// the label and every printed command name the window, the script a run
+// writes replays it (its world line records it), and a sweep records it
+// in sweep.json and summary.json (resume and merge compare it: TestBadInput).
+func TestMaxPastEpochs(t *testing.T) {
+	dir := t.TempDir()
+	script := dir + "/run.txt"
+	r := simrun(t, nil, "run", "--scenario", "past-epochs", "--seed", "1", "--steps", "60", "--max-past-epochs", "0",
+		"--no-determinism", "--json", "--trace-out", script)
+	require.Equal(t, 0, r.code, r.stderr)
+	var run results.RunSummary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &run))
+	require.Equal(t, "past-epochs+max-past-epochs=0", run.Scenario)
+	require.Zero(t, run.Events["past_epoch_accepted"], "a window of 0 accepts nothing from a past epoch")
+	data, err := os.ReadFile(script)
+	require.NoError(t, err)
+	require.Contains(t, string(data), "\nworld seed=1 scenario=past-epochs max-past-epochs=0 steps=60\n")
+	rep := simrun(t, nil, "replay", script)
+	require.Equal(t, 0, rep.code, rep.stdout+rep.stderr)
+
+	out := dir + "/sweep"
+	s := simrun(t, nil, "sweep", "--scenario", "past-epochs", "--seeds", "1..4", "--steps", "100", "--max-past-epochs", "0",
+		"--workers", "2", "--determinism-ratio", "0", "--json", "--out", out)
+	require.Equal(t, 0, s.code, s.stderr)
+	var sweep results.SweepSummary
+	require.NoError(t, json.Unmarshal([]byte(s.stdout), &sweep))
+	require.Equal(t, "past-epochs+max-past-epochs=0", sweep.Scenario)
+	require.Equal(t, 4, sweep.Passed)
+	require.Zero(t, sweep.Events["past_epoch_accepted"])
+	require.Positive(t, sweep.Events["past_epoch_rejected"], "late messages are rejected (and rebuilt)")
+	require.NotNil(t, sweep.Params.MaxPastEpochs)
+	require.Equal(t, 0, *sweep.Params.MaxPastEpochs)
+	require.Equal(t, "simrun run --scenario past-epochs --max-past-epochs 0 --steps 100 --seed 2", sweep.World().RunCommand(2))
+	rec, err := os.ReadFile(out + "/sweep.json")
+	require.NoError(t, err)
+	require.Contains(t, string(rec), `"max_past_epochs": 0`)
+}

@@ -46,6 +46,10 @@ func readSweepRecord(dir string) (*sweepRecord, error) {
 // the command line too must agree with it: resuming with another world
 // would fold two different sweeps into one summary.
 func (rec *sweepRecord) apply(f *pflag.FlagSet, world *worldFlags, seeds *string, steps *int, shard *string, ratio *float64) error {
+	recordedPast := -1 // not given: the scenario's
+	if rec.Params.MaxPastEpochs != nil {
+		recordedPast = *rec.Params.MaxPastEpochs
+	}
 	checks := []struct {
 		flag, given, recorded string
 	}{
@@ -53,6 +57,7 @@ func (rec *sweepRecord) apply(f *pflag.FlagSet, world *worldFlags, seeds *string
 		{"mls-variant", world.variant, rec.Params.Variant},
 		{"fixture", world.fixture, rec.Params.Fixture},
 		{"scale", strconv.Itoa(world.scale), strconv.Itoa(rec.Params.Scale)},
+		{"max-past-epochs", strconv.Itoa(world.maxPast), strconv.Itoa(recordedPast)},
 		{"steps", strconv.Itoa(*steps), strconv.Itoa(rec.Params.Steps)},
 		{"seeds", *seeds, rec.Seeds},
 		{"shard", *shard, rec.Shard},
@@ -60,10 +65,15 @@ func (rec *sweepRecord) apply(f *pflag.FlagSet, world *worldFlags, seeds *string
 	}
 	for _, c := range checks {
 		if f.Changed(c.flag) && c.given != c.recorded {
-			return fmt.Errorf("--%s %s differs from the sweep's %s (sweep.json): leave it out to resume, or start a new sweep", c.flag, c.given, c.recorded)
+			recorded := c.recorded
+			if c.flag == "max-past-epochs" && recordedPast < 0 {
+				recorded = "window, the scenario's"
+			}
+			return fmt.Errorf("--%s %s differs from the sweep's %s (sweep.json): leave it out to resume, or start a new sweep", c.flag, c.given, recorded)
 		}
 	}
 	world.name, world.variant, world.fixture, world.scale = rec.Params.Scenario, rec.Params.Variant, rec.Params.Fixture, rec.Params.Scale
+	world.maxPast = recordedPast
 	*steps, *seeds, *shard, *ratio = rec.Params.Steps, rec.Seeds, rec.Shard, rec.DeterminismRatio
 	return nil
 }

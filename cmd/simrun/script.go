@@ -14,7 +14,7 @@ const scriptFormat = `A script is a run written down: blocks of a command line, 
 output it gave, separated by blank lines; '#' starts a comment. The first
 block is the world:
 
-  world seed=N [scenario=S] [variant=V] [fixture=F] [width-cap=N] [steps=N]
+  world seed=N [scenario=S] [variant=V] [fixture=F] [width-cap=N] [max-past-epochs=N] [steps=N]
 
 Every run writes its script (simrun run --trace-out FILE); simrun replay
 re-runs one and compares every output, simrun shrink makes a failing one

@@ -95,7 +95,7 @@ func newSweepCommand() *cobra.Command {
 					return err
 				}
 				opt.WorkerCommand = func() *exec.Cmd {
-					return exec.Command(exe, "worker", "--scenario", world.name, "--mls-variant", world.variant, "--fixture", world.fixture, "--scale", strconv.Itoa(world.scale), "--steps", strconv.Itoa(steps),
+					return exec.Command(exe, "worker", "--scenario", world.name, "--mls-variant", world.variant, "--fixture", world.fixture, "--scale", strconv.Itoa(world.scale), "--max-past-epochs", strconv.Itoa(world.maxPast), "--steps", strconv.Itoa(steps),
 						"--determinism-ratio", strconv.FormatFloat(ratio, 'g', -1, 64))
 				}
 			}

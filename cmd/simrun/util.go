@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/runner"
 	"github.com/mlsim/mlsim/scenarios"
@@ -33,10 +34,12 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // worldFlags are the flags that pick a world: the scenario, an adapter
-// variant and a test fixture (run, sweep and its workers share them).
+// variant, a test fixture, a scale and a past-epoch window (run, sweep
+// and its workers share them).
 type worldFlags struct {
 	name, variant, fixture string
 	scale                  int
+	maxPast                int // --max-past-epochs; -1: not given (the scenario's)
 }
 
 func (w *worldFlags) register(f *pflag.FlagSet) {
@@ -45,6 +48,7 @@ func (w *worldFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&w.fixture, "fixture", "", "put a deliberately broken test fixture into every client (e.g. skip-past-busy)")
 	_ = f.MarkHidden("fixture")
 	f.IntVar(&w.scale, "scale", 1, "multiply the scenario's accounts, installation cap and groups (how cost grows with the world)")
+	f.IntVar(&w.maxPast, "max-past-epochs", -1, fmt.Sprintf("past epochs whose messages are accepted (SPEC §5's max_past_epochs), in 0..%d, for the engine and the checker alike; -1: the scenario's (3)", sim.MaxPastEpochWindow))
 }
 
 // scenario resolves the flags into the scenario to run.
@@ -68,6 +72,9 @@ func (w *worldFlags) resolve(steps int) (scenarios.Scenario, results.Params, err
 	if sc, err = withScale(sc, w.scale); err != nil {
 		return sc, results.Params{}, err
 	}
+	if sc, err = withMaxPastEpochs(sc, w.maxPast); err != nil {
+		return sc, results.Params{}, err
+	}
 	if sc, err = withFixture(sc, w.fixture); err != nil {
 		return sc, results.Params{}, err
 	}
@@ -82,6 +89,10 @@ func (w *worldFlags) resolve(steps int) (scenarios.Scenario, results.Params, err
 		return sc, results.Params{}, usageError{err}
 	}
 	p := results.Params{Scenario: w.name, Steps: steps, Scale: w.scale, Variant: w.variant, Fixture: w.fixture}
+	if w.maxPast >= 0 {
+		n := w.maxPast
+		p.MaxPastEpochs = &n
+	}
 	sc.Name = p.Name()
 	return sc, p, nil
 }
@@ -99,6 +110,20 @@ func withScale(sc scenarios.Scenario, scale int) (scenarios.Scenario, error) {
 	sc.Params.MaxInstallations *= scale
 	sc.Params.Groups *= scale
 	sc.Name += fmt.Sprintf("+x%d", scale)
+	return sc, nil
+}
+
+// withMaxPastEpochs sets the past-epoch window of a scenario's clients and
+// of its checker (-1: leave the scenario's).
+func withMaxPastEpochs(sc scenarios.Scenario, n int) (scenarios.Scenario, error) {
+	switch {
+	case n == -1:
+		return sc, nil
+	case n < 0 || n > sim.MaxPastEpochWindow:
+		return sc, usageError{fmt.Errorf("--max-past-epochs must be between 0 and %d (or -1 for the scenario's), got %d", sim.MaxPastEpochWindow, n)}
+	}
+	sc.Params.MaxPastEpochs = engine.PastEpochsConfig(n)
+	sc.Name += fmt.Sprintf("+max-past-epochs=%d", n)
 	return sc, nil
 }
 
