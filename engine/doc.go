@@ -12,7 +12,8 @@
 //   - user actions: [Client.CreateGroup], [Client.Send],
 //     [Client.AddMembers], [Client.RemoveMembers], [Client.KeyUpdate],
 //     [Client.SetConsent];
-//   - publishing: [Client.PublishNext] (write-ahead, then send);
+//   - publishing: [Client.PublishNext] (write-ahead, then send), and
+//     [Client.PublishAll] (every intent the rules let out, in order);
 //   - reading: [Client.BeginSync] and [SyncBatch.Step] (one envelope per
 //     transaction; batches may interleave), [Client.Sync], [Client.SyncAll];
 //   - welcomes and keys: [Client.SendWelcomes], [Client.ProcessWelcomes],

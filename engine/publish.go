@@ -82,6 +82,26 @@ func (c *Client) PublishNext(groupID string) (PublishResult, error) {
 	return PublishResult{Action: PublishedNone}, nil
 }
 
+// PublishAll publishes the group's pending intents in order, as a client
+// does when the user is waiting on them: PublishNext again and again until
+// it has nothing left, the next intent waits behind a commit in flight
+// (rule 4, which also holds back everything created after it: rule 1), or
+// a publish fails; at most MaxUpkeepPublishes calls, so a user who queued
+// a great many messages does not hold one call for long. It returns what
+// each call did, in order — the last one says why it stopped (none,
+// waiting, or the call that failed) — and the error that stopped it.
+func (c *Client) PublishAll(groupID string) ([]PublishResult, error) {
+	var out []PublishResult
+	for i := 0; i < MaxUpkeepPublishes; i++ {
+		res, err := c.PublishNext(groupID)
+		out = append(out, res)
+		if err != nil || res.Action == PublishedNone || res.Action == PublishedWaiting {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
 func (c *Client) resendSame(in intent.Intent) (PublishResult, error) {
 	res := PublishResult{Action: PublishedResent, Intent: in.ID}
 	if err := c.cfg.Transport.Publish(wire.GroupTopic(in.GroupID), in.Payload); err != nil {

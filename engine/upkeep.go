@@ -5,18 +5,20 @@ import (
 	"fmt"
 )
 
-// MaxUpkeepPublishes bounds how many intents one Upkeep publishes per
-// group. A round normally stops well before it (at the first commit in
-// flight, rule 4); the bound only keeps one round short when a user has
-// queued many messages.
+// MaxUpkeepPublishes bounds how many intents one PublishAll (and so one
+// Upkeep, per group) publishes. A round normally stops well before it (at
+// the first commit in flight, rule 4); the bound only keeps one round
+// short when a user has queued many messages.
 const MaxUpkeepPublishes = 64
 
 // The steps of Upkeep, in the order they run ("sync" runs twice).
 const (
 	UpkeepKeyPackages     = "key-packages"
 	UpkeepProcessWelcomes = "process-welcomes"
+	UpkeepStreams         = "streams"
 	UpkeepSync            = "sync"
 	UpkeepGroups          = "groups"
+	UpkeepInstallations   = "installations"
 	UpkeepPublish         = "publish"
 	UpkeepSendWelcomes    = "send-welcomes"
 )
@@ -57,8 +59,10 @@ func (r UpkeepReport) Err() error {
 
 // Upkeep is what a production client runs periodically (and the
 // simulator's liveness phase runs each round): top up key packages, apply
-// welcomes, sync every group, publish everything it can per group (up to
-// MaxUpkeepPublishes), send the welcomes its accepted adds made ready,
+// welcomes, take what the application's subscriptions delivered
+// (DrainStreams), sync every group, compare each group's installations with the
+// directory (CheckInstallations), publish everything it can per group
+// (PublishAll), send the welcomes its accepted adds made ready,
 // and sync again so its own publishes are read back.
 //
 // A failed step does not stop the round: every step runs, and the report
@@ -84,18 +88,16 @@ func (c *Client) UpkeepInto(r *UpkeepReport) {
 	joined, err := c.ProcessWelcomes()
 	step(UpkeepProcessWelcomes, err)
 	r.Joined = append(r.Joined, joined...)
+	// What the subscriptions delivered first (none unless the application
+	// subscribed); the pull after it fills whatever a stream missed.
+	step(UpkeepStreams, c.DrainStreams())
 	step(UpkeepSync, c.SyncAll())
 	groups, err := c.Groups()
 	step(UpkeepGroups, err)
+	_, err = c.CheckInstallations()
+	step(UpkeepInstallations, err)
 	for _, g := range groups {
-		var err error
-		for i := 0; i < MaxUpkeepPublishes; i++ {
-			var res PublishResult
-			res, err = c.PublishNext(g)
-			if err != nil || res.Action == PublishedNone || res.Action == PublishedWaiting {
-				break
-			}
-		}
+		_, err := c.PublishAll(g)
 		r.Steps = append(r.Steps, UpkeepStep{Name: UpkeepPublish, Group: g, Err: err})
 	}
 	_, err = c.SendWelcomes()

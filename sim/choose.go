@@ -3,7 +3,6 @@ package sim
 import (
 	"encoding/hex"
 	"fmt"
-	"strings"
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
@@ -126,7 +125,7 @@ func (w *World) live() []*client {
 
 // groupAction marks the actions that act on one of the client's groups.
 var groupAction = map[Action]bool{ActSend: true, ActAdd: true, ActRemove: true, ActKeyUpdate: true, ActConsent: true,
-	ActPublish: true, ActSync: true, ActSyncBegin: true}
+	ActPublish: true, ActPublishAll: true, ActSync: true, ActSyncBegin: true}
 
 // fits says whether an action has something to act on at a client: a
 // group for group actions, an open batch to step, a welcome on its topic
@@ -150,11 +149,9 @@ func (w *World) fits(c *client, a Action) bool {
 func (w *World) choose(a Action) Cmd {
 	switch a {
 	case ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActQueryError, ActQueryShort, ActDirectoryError:
-		kind := strings.ReplaceAll(string(a), "_", "-")
-		if a == ActQueryShort {
-			kind = "query-short-page"
-		}
-		return NewCmd("fault", kind, w.names[w.pick(len(w.names))])
+		return NewCmd("fault", string(a), w.names[w.pick(len(w.names))])
+	case ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate, ActStreamDelay, ActStreamBreak:
+		return w.chooseStream(a)
 	case ActPartition:
 		return NewCmd("partition", w.names[w.pick(len(w.names))])
 	case ActUnpartition:
@@ -178,6 +175,8 @@ func (w *World) choose(a Action) Cmd {
 		return w.chooseRestart()
 	case ActNewInstall:
 		return w.chooseNewInstallation()
+	case ActRevoke:
+		return w.chooseRevoke()
 	case ActRace:
 		return w.chooseRace()
 	}
@@ -231,6 +230,8 @@ func (w *World) choose(a Action) Cmd {
 		return NewCmd("consent", c.id, group, answer)
 	case ActPublish:
 		return NewCmd("publish", c.id, group)
+	case ActPublishAll:
+		return NewCmd("publish-all", c.id, group)
 	case ActSync:
 		return NewCmd("sync", c.id, group)
 	case ActSyncBegin:
@@ -285,7 +286,8 @@ func (w *World) chooseNewInstallation() Cmd {
 }
 
 // chooseRace picks two or three running members of a group and a change
-// for each.
+// for each, of every kind raceChanges has: a key update, an add, a remove
+// (of another account: removing one's own is refused) or a message.
 func (w *World) chooseRace() Cmd {
 	group := w.groups[w.pick(len(w.groups))]
 	var members []*client
@@ -304,8 +306,15 @@ func (w *World) chooseRace() Cmd {
 		c := members[k]
 		members = append(members[:k], members[k+1:]...)
 		change := "key-update"
-		if w.pick(2) == 0 {
+		switch w.pick(4) {
+		case 1:
 			change = "add:" + w.addTarget(c, group)
+		case 2:
+			if acct := w.removeTarget(c, group); acct != c.account {
+				change = "remove:" + acct
+			}
+		case 3:
+			change = fmt.Sprintf("send:m%d.%d", w.step+1, i+1)
 		}
 		cmd = cmd.With(c.id, change)
 	}

@@ -42,11 +42,17 @@ var commandDocs = []CommandDoc{
 		Summary: "record a REMOVE_MEMBERS intent", Example: "remove alice/1 g0 bob"},
 	{Name: "key-update", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
 		Summary: "record a KEY_UPDATE intent", Example: "key-update bob/1 g0"},
+	{Name: "update-installations", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
+		Summary: "record an UPDATE_INSTALLATIONS intent: add the member accounts' missing installations, remove revoked ones (upkeep records one when it sees a difference)",
+		Example: "update-installations alice/1 g0"},
 	{Name: "consent", Usage: "INSTALLATION GROUP allowed|rejected", min: 3, actor: 0, group: 1,
 		Summary: "the user answers a group", Example: "consent bob/1 g0 allowed"},
 	// The client's engine: publish, sync, welcomes, key packages.
 	{Name: "publish", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
 		Summary: "publish the client's next intent of the group", Example: "publish alice/1 g0"},
+	{Name: "publish-all", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
+		Summary: "publish the client's pending intents of the group in order, as a real client does, until the engine's rules stop it (nothing left, a commit in flight, a failed publish); prints what each publish did",
+		Example: "publish-all alice/1 g0"},
 	{Name: "sync", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
 		Summary: "read the group topic to its head", Example: "sync bob/1 g0"},
 	{Name: "sync-begin", Usage: "INSTALLATION GROUP limit=N", min: 2, actor: 0, group: 1,
@@ -54,15 +60,21 @@ var commandDocs = []CommandDoc{
 		Example: "sync-begin bob/1 g0 limit=2"},
 	{Name: "sync-step", Usage: "INSTALLATION batch=N", min: 1, actor: 0, group: -1,
 		Summary: "process the next envelope of the client's N-th open batch (0 first)", Example: "sync-step bob/1 batch=0"},
+	{Name: "subscribe", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
+		Summary: "subscribe to the group topic from the cursor (again, if subscribed): the server queues each envelope as it lands",
+		Example: "subscribe bob/1 g0"},
+	{Name: "stream-step", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
+		Summary: "take the subscription's next delivery through the cursor check: processed at cursor+1, skipped at or below it, a gap beyond it (a pull fills it); a broken subscription is opened again first",
+		Example: "stream-step bob/1 g0"},
 	{Name: "process-welcomes", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "apply the welcomes on the installation's welcome topic", Example: "process-welcomes carol/1"},
 	{Name: "send-welcomes", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "send every welcome ready to send", Example: "send-welcomes alice/1"},
 	{Name: "key-packages", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "replenish the installation's key packages if low", Example: "key-packages carol/1"},
-	{Name: "race", Usage: "GROUP INSTALLATION=key-update|add:ACCOUNT ...", min: 1, actor: -1, group: 0,
-		Summary: "SPEC §7's users racing: each named installation records its change and publishes it before any reads the topic",
-		Example: "race g0 alice/1=key-update bob/1=add:carol"},
+	{Name: "race", Usage: "GROUP INSTALLATION=" + raceUsage() + " ...", min: 1, actor: -1, group: 0,
+		Summary: "SPEC §7's users racing: each named installation records its change (any intent kind) and publishes it before any reads the topic",
+		Example: "race g0 alice/1=add:carol bob/1=send:hi"},
 	// Crashes and restarts.
 	{Name: "arm-crash", Usage: "INSTALLATION kind=tx|send at=N", min: 1, actor: 0, group: -1,
 		Summary: "the installation crashes at its N-th store transaction (tx) or network call (send), in whatever step reaches it; a restart disarms it",
@@ -75,7 +87,7 @@ var commandDocs = []CommandDoc{
 		Example: "store-busy bob/1"},
 	// The network and the server.
 	{Name: "fault", Usage: "KIND INSTALLATION", min: 2, actor: 1, group: -1,
-		Summary: "arm a fault for the installation's next publish (publish-lost, publish-ambiguous, publish-delayed), query (query-error, query-short-page) or key package fetch (directory-error)",
+		Summary: "arm a fault for the installation's next publish (publish-lost, publish-ambiguous, publish-delayed), query (query-error, query-short-page), key package fetch (directory-error) or stream delivery (stream-drop, stream-duplicate, stream-delay, stream-break)",
 		Example: "fault publish-ambiguous alice/1"},
 	{Name: "land-delayed", min: 0, actor: -1, group: -1,
 		Summary: "the oldest delayed publish lands now", Example: "land-delayed"},
@@ -88,6 +100,9 @@ var commandDocs = []CommandDoc{
 	{Name: "garbage", Usage: "GROUP random=HEX | replay=SEQ [counter+=N] | forged sender=ID epoch=E counter=C id=N mls=HEX", min: 1, actor: -1, group: 0,
 		Summary: "append a payload no client published to the group topic; every client must reject it and lose nothing",
 		Example: "garbage g0 random=00ff"},
+	{Name: "revoke", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
+		Summary: "the directory revokes the installation (a lost device): no longer listed under its account, no more key packages; members' commits remove it",
+		Example: "revoke bob/1"},
 	{Name: "withhold", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "the installation becomes a Byzantine member that drops every welcome it sends (believing them sent)",
 		Example: "withhold alice/1"},
@@ -103,7 +118,7 @@ var commandDocs = []CommandDoc{
 		Example: "check"},
 	// Queries: no step, no effect.
 	{Name: "state", Usage: "GROUP", Query: true, min: 1, actor: -1, group: 0,
-		Summary: "every installation holding the group: epoch, members, cursor", Example: "state g0"},
+		Summary: "every installation holding the group: epoch, members, cursor (a removed one: the position of its removal, and its cursor)", Example: "state g0"},
 	{Name: "intents", Usage: "INSTALLATION [GROUP]", Query: true, min: 1, actor: 0, group: 1,
 		Summary: "the installation's intents and their states", Example: "intents alice/1 g0"},
 	{Name: "messages", Usage: "INSTALLATION GROUP", Query: true, min: 2, actor: 0, group: 1,
@@ -176,14 +191,22 @@ func (w *World) dispatch(c Cmd) (result, error) {
 		return w.cmdKeyUpdate(c)
 	case "consent":
 		return w.cmdConsent(c)
+	case "update-installations":
+		return w.cmdUpdateInstallations(c)
 	case "publish":
 		return w.cmdPublish(c)
+	case "publish-all":
+		return w.cmdPublishAll(c)
 	case "sync":
 		return w.cmdSync(c)
 	case "sync-begin":
 		return w.cmdSyncBegin(c)
 	case "sync-step":
 		return w.cmdSyncStep(c)
+	case "subscribe":
+		return w.cmdSubscribe(c)
+	case "stream-step":
+		return w.cmdStreamStep(c)
 	case "process-welcomes":
 		return w.cmdProcessWelcomes(c)
 	case "send-welcomes":
@@ -212,6 +235,8 @@ func (w *World) dispatch(c Cmd) (result, error) {
 		return w.cmdGarbage(c)
 	case "withhold":
 		return w.cmdWithhold(c)
+	case "revoke":
+		return w.cmdRevoke(c)
 	case "swarm":
 		return w.cmdSwarm(c)
 	case "stabilize":

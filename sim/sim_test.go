@@ -61,6 +61,11 @@ var requiredEvents = []string{
 	"crash_before_tx", "crash_after_tx", "crash_before_send", "crash_after_send", "restart", "store_busy",
 	"duplicate_skipped", "counter_rejected", "past_epoch_accepted", "past_epoch_rejected", "welcome_after_crash",
 	"member_removed", "removed_sender_rejected", "installation_created",
+	// publish-all publishing several intents at once, and stopping behind
+	// a commit in flight; races naming a message and a removal.
+	"publish_all_several", "publish_all_waiting", "race_send", "race_remove",
+	"stream_processed", "stream_skipped", "stream_gap", "stream_resubscribed",
+	"stream_drop", "stream_duplicate", "stream_delay", "stream_break",
 }
 
 func TestEventCoverage(t *testing.T) {
