@@ -21,6 +21,16 @@ const (
 	// cannot reach these calls: it fails the directory lookups that come
 	// first in the same engine call.
 	DirectoryError
+	// StreamDrop: a delivery of one of the installation's subscriptions
+	// is lost: the client sees a gap (stream.go).
+	StreamDrop
+	// StreamDuplicate: a delivery comes twice.
+	StreamDuplicate
+	// StreamDelay: a delivery comes after every other one pending.
+	StreamDelay
+	// StreamBreak: the subscription breaks; the client must subscribe
+	// again.
+	StreamBreak
 )
 
 func (f Fault) String() string {
@@ -37,12 +47,22 @@ func (f Fault) String() string {
 		return "query_short_page"
 	case DirectoryError:
 		return "directory_error"
+	case StreamDrop:
+		return "stream_drop"
+	case StreamDuplicate:
+		return "stream_duplicate"
+	case StreamDelay:
+		return "stream_delay"
+	case StreamBreak:
+		return "stream_break"
 	}
 	return "fault"
 }
 
-// Arm makes the installation's next publish (for publish faults) or next
-// query (for query faults) fail that way. Faults queue up.
+// Arm makes the installation's next publish (for publish faults), next
+// query (for query faults), next key package upload or fetch (directory
+// faults) or next stream delivery (stream faults) fail that way. Faults
+// queue up.
 func (s *Server) Arm(installation string, f Fault) {
 	switch f {
 	case PublishLost, PublishAmbiguous, PublishDelayed:
@@ -51,12 +71,17 @@ func (s *Server) Arm(installation string, f Fault) {
 		s.queryFaults[installation] = append(s.queryFaults[installation], f)
 	case DirectoryError:
 		s.directoryFaults[installation] = append(s.directoryFaults[installation], f)
+	case StreamDrop, StreamDuplicate, StreamDelay, StreamBreak:
+		s.streams.arm(installation, f)
 	}
 }
 
 // Partition cuts an installation off: every call fails until Unpartition or
-// Heal.
-func (s *Server) Partition(installation string) { s.partitioned[installation] = true }
+// Heal, and every subscription it holds breaks.
+func (s *Server) Partition(installation string) {
+	s.partitioned[installation] = true
+	s.streams.breakAll(installation)
+}
 
 // Unpartition reconnects an installation.
 func (s *Server) Unpartition(installation string) { delete(s.partitioned, installation) }

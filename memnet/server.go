@@ -27,6 +27,10 @@ type Server struct {
 	dir        map[string][][]byte // installation -> unused key packages
 	accounts   map[string][]string // account -> installations, registration order
 	registered map[string]bool
+	revoked    map[string]bool
+	// dirVersion moves whenever what the directory would answer about
+	// installations changes: a registration, an upload, a revocation.
+	dirVersion uint64
 
 	publishFaults map[string][]Fault // installation -> armed publish faults
 	queryFaults   map[string][]Fault
@@ -34,6 +38,7 @@ type Server struct {
 	directoryFaults map[string][]Fault
 	partitioned     map[string]bool
 	delayed         []delayedPublish
+	streams         streamHub // open subscriptions and armed stream faults (stream.go)
 	stats           Stats
 }
 
@@ -45,6 +50,8 @@ type delayedPublish struct {
 // Stats counts what the server did; tests and the simulator read it.
 type Stats struct {
 	Published, Lost, Ambiguous, Delayed, QueryErrors, ShortPages, Partitioned, Injected, DirectoryErrors int
+	// Stream faults that fired (an armed break; a partition's breaks are not counted here).
+	StreamDropped, StreamDuplicated, StreamDelayed, StreamBroken int
 }
 
 // New returns an empty server whose clock starts at startNs and moves tickNs
@@ -57,6 +64,7 @@ func New(startNs, tickNs int64) *Server {
 		dir:             map[string][][]byte{},
 		accounts:        map[string][]string{},
 		registered:      map[string]bool{},
+		revoked:         map[string]bool{},
 		publishFaults:   map[string][]Fault{},
 		queryFaults:     map[string][]Fault{},
 		directoryFaults: map[string][]Fault{},
@@ -133,6 +141,7 @@ func (s *Server) appendRecord(topic, publisher string, payload []byte, garbage b
 		Garbage:       garbage,
 	})
 	s.nowNs += s.tick
+	s.streams.deliver(topic, seq)
 	return seq
 }
 
@@ -154,6 +163,7 @@ func (s *Server) Heal() {
 	s.publishFaults = map[string][]Fault{}
 	s.queryFaults = map[string][]Fault{}
 	s.directoryFaults = map[string][]Fault{}
+	s.streams.faults = nil // broken subscriptions stay broken: clients subscribe again
 }
 
 // LandDelayed lands the oldest delayed publish, if any; it reports whether
