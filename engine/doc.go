@@ -16,6 +16,9 @@
 //     [Client.PublishAll] (every intent the rules let out, in order);
 //   - reading: [Client.BeginSync] and [SyncBatch.Step] (one envelope per
 //     transaction; batches may interleave), [Client.Sync], [Client.SyncAll];
+//   - pushes: [Client.Subscribe] (a [Stream] from the cursor) and
+//     [Client.StreamStep] (one delivery through the same cursor check:
+//     a duplicate skipped, a gap filled by a pull), [Client.DrainStreams];
 //   - welcomes and keys: [Client.SendWelcomes], [Client.ProcessWelcomes],
 //     [Client.EnsureKeyPackages];
 //   - the periodic loop: [Client.Upkeep] runs all of the above once, as a

@@ -10,7 +10,15 @@ import (
 
 // processEnvelope is one transaction: check the cursor, judge and apply the
 // envelope, advance the cursor, and re-evaluate our PUBLISHED intents.
+//
+// The cursor check is the one place that decides, for a pull and a stream
+// alike: an envelope at or below the cursor was processed already and is
+// skipped; one at cursor+1 is processed; one beyond it is refused with
+// ErrCursorGap and changes nothing, since the cursor is exact and moving
+// it there would skip what lies between. A page of a pull starts at
+// cursor+1, so only a stream (a dropped or delayed delivery) meets a gap.
 func (c *Client) processEnvelope(group string, env TopicEnvelope) error {
+	ahead := false
 	broken := false
 	err := c.update(func(tx Tx, ev *events) error {
 		topic := wire.GroupTopic(group)
@@ -26,6 +34,10 @@ func (c *Client) processEnvelope(group string, env TopicEnvelope) error {
 			return err
 		}
 		if g.RemovedAtSeq != 0 || g.Broken != "" {
+			return nil
+		}
+		if env.Seq > cur+1 {
+			ahead = true // never skip: what lies between was not processed
 			return nil
 		}
 		if err := c.judge(tx, ev, g, env); err != nil {
@@ -45,6 +57,9 @@ func (c *Client) processEnvelope(group string, env TopicEnvelope) error {
 	}
 	if broken {
 		return fmt.Errorf("process %s seq %d: %w", group, env.Seq, ErrGroupBroken)
+	}
+	if ahead {
+		return fmt.Errorf("process %s seq %d: %w", group, env.Seq, ErrCursorGap)
 	}
 	return nil
 }

@@ -32,12 +32,24 @@ type Transport interface {
 	// FetchKeyPackage consumes one key package of the installation; it
 	// returns ErrNoKeyPackage when none is left.
 	FetchKeyPackage(installation string) ([]byte, error)
+	// Subscribe opens a stream of a topic's envelopes with a sequence id
+	// above afterSeq: those already stored, then each one as it lands
+	// (Stream says what the engine relies on, and what it does not).
+	Subscribe(topic string, afterSeq uint64) (Stream, error)
+	// DirectoryVersion moves whenever the directory's answers about
+	// installations may have changed (a registration, an upload, a
+	// revocation): a client re-reads its groups' member accounts only then.
+	DirectoryVersion() (uint64, error)
 }
 
 // ErrNoKeyPackage is returned by FetchKeyPackage when the directory holds no
 // key package for the installation. It is not a network error: the add
 // skips that installation.
 var ErrNoKeyPackage = errors.New("no key package left")
+
+// ErrRevoked is returned by UploadKeyPackages for an installation the
+// directory revoked: it may not come back. Not a network error.
+var ErrRevoked = errors.New("installation revoked")
 
 // Clock gives the local time; the engine never reads the wall clock.
 type Clock interface {

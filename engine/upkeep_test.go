@@ -24,7 +24,7 @@ func stepNames(r engine.UpkeepReport) []string {
 // joined from welcomes are reported.
 func TestUpkeepReport(t *testing.T) {
 	w := newGroup(t, 96)
-	all := []string{"key-packages", "process-welcomes", "sync", "groups", "publish g", "send-welcomes", "sync"}
+	all := []string{"key-packages", "process-welcomes", "streams", "sync", "groups", "installations", "publish g", "send-welcomes", "sync"}
 
 	need(t).intent(w.c("bob/1").Send("g", []byte("hi")))
 	w.net.Arm("bob/1", memnet.PublishLost)
@@ -66,6 +66,6 @@ func TestUpkeepIntoKeepsStepsBeforeAPanic(t *testing.T) {
 	require.NoError(t, err)
 	var rep engine.UpkeepReport
 	require.PanicsWithValue(t, "died", func() { c.UpkeepInto(&rep) })
-	require.Equal(t, []string{"key-packages", "process-welcomes", "sync", "groups"}, stepNames(rep))
+	require.Equal(t, []string{"key-packages", "process-welcomes", "streams", "sync", "groups", "installations"}, stepNames(rep))
 	require.NoError(t, rep.Err())
 }

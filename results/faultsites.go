@@ -49,6 +49,7 @@ func (s FaultSite) Faults() []string {
 // keeps it equal to the engine's source).
 var FaultSites = []FaultSite{
 	{ID: "BeginSync/Query"},
+	{ID: "CheckInstallations/DirectoryVersion"},
 	{ID: "CreateGroup/tx", Unreachable: "groups are created only in setup, before the schedule arms any fault"},
 	{ID: "EnsureKeyPackages/KeyPackageCount"},
 	{ID: "EnsureKeyPackages/UploadKeyPackages"}, // network error: the directory-error fault
@@ -57,16 +58,19 @@ var FaultSites = []FaultSite{
 	{ID: "SendWelcomes/Publish"},
 	{ID: "SendWelcomes/tx"},
 	{ID: "SetConsent/tx"},
+	{ID: "StreamStep/Next"},     // network error: a broken subscription (stream-break, or a partition)
+	{ID: "Subscribe/Subscribe"}, // network error: a partitioned client subscribing
 	{ID: "buildFailed/tx", Unreachable: "runs only when go-mls fails to build a commit the engine planned: no simulated fault causes that (none in 2,000 seeds)"},
 	{ID: "finish/tx"},
+	{ID: "installations/Installations"}, // a commit's plan and the upkeep's check read the accounts' installations
 	{ID: "loadIdentity/tx", Unreachable: "runs only inside engine.Open on a new store, whose fuse was just made: nothing is armed yet"},
 	{ID: "newIntent/tx"},
-	{ID: "planCommit/FetchKeyPackage"}, // network error: the directory-error fault
-	{ID: "planCommit/Installations"},
+	{ID: "planAdds/FetchKeyPackage"}, // network error: the directory-error fault
 	{ID: "processEnvelope/tx"},
 	{ID: "processWelcome/tx"},
 	{ID: "publishCommit/tx"},
 	{ID: "publishMessage/tx"},
+	{ID: "recordUpdateInstallations/tx"},
 	{ID: "resendSame/Publish"},
 	{ID: "send/Publish"},
 }

@@ -108,6 +108,8 @@ func outcome(err error) string {
 		return "ok"
 	case errors.Is(err, ErrCrashed):
 		return err.Error()
+	case errors.Is(err, engine.ErrStreamBroken): // wraps the network error that broke it
+		return "err=stream_broken"
 	case errors.Is(err, memnet.ErrNetwork):
 		return "err=network"
 	case errors.Is(err, ErrStoreBusy):
@@ -118,6 +120,8 @@ func outcome(err error) string {
 		return "err=broken"
 	case errors.Is(err, engine.ErrUnknownGroup):
 		return "err=unknown_group"
+	case errors.Is(err, engine.ErrNotSubscribed):
+		return "err=not_subscribed"
 	}
 	return "err=" + strings.ReplaceAll(err.Error(), "\n", " ")
 }

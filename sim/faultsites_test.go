@@ -19,7 +19,7 @@ import (
 // transportMethods are the engine.Transport methods: a call of one through
 // c.cfg.Transport is a fault site.
 var transportMethods = map[string]bool{"Publish": true, "Query": true, "UploadKeyPackages": true,
-	"KeyPackageCount": true, "Installations": true, "FetchKeyPackage": true}
+	"KeyPackageCount": true, "Installations": true, "FetchKeyPackage": true, "Subscribe": true, "DirectoryVersion": true}
 
 // engineFaultSites reads the engine's source (non-test files) and returns
 // every fault site in it: a store transaction (`….Store.Update(` outside
@@ -59,7 +59,10 @@ func engineFaultSites(t *testing.T) []string {
 				case sel.Sel.Name == "Update" && strings.HasSuffix(recv, ".Store") && !helper,
 					sel.Sel.Name == "update" && !strings.Contains(recv, "."):
 					set[fn.Name.Name+"/tx"] = true
-				case transportMethods[sel.Sel.Name] && strings.HasSuffix(recv, ".cfg.Transport"):
+				case transportMethods[sel.Sel.Name] && strings.HasSuffix(recv, ".cfg.Transport"),
+					// a delivery taken from an engine.Stream, which the
+					// engine names stream wherever it holds one
+					sel.Sel.Name == "Next" && (recv == "stream" || strings.HasSuffix(recv, ".stream")):
 					set[fn.Name.Name+"/"+sel.Sel.Name] = true
 				}
 				return true
@@ -126,6 +129,12 @@ func TestFaultSitesScripted(t *testing.T) {
 		sim.NewCmd("partition", "bob/1"),
 		sim.NewCmd("key-packages", "bob/1"), // EnsureKeyPackages/KeyPackageCount net_error
 		sim.NewCmd("unpartition", "bob/1"),
+		sim.NewCmd("subscribe", "alice/1", "g0"),
+		sim.NewCmd("fault", "stream-break", "alice/1"),
+		sim.NewCmd("stream-step", "alice/1", "g0"), // StreamStep/Next net_error
+		sim.NewCmd("partition", "alice/1"),
+		sim.NewCmd("stream-step", "alice/1", "g0"), // Subscribe/Subscribe net_error (resubscribing)
+		sim.NewCmd("unpartition", "alice/1"),
 		sim.NewCmd("arm-crash", "alice/1").With("kind", "send").With("at", 0),
 		sim.NewCmd("sync", "alice/1", "g0"), // BeginSync/Query crash_before
 		sim.NewCmd("restart", "alice/1"),
@@ -149,6 +158,8 @@ func TestFaultSitesScripted(t *testing.T) {
 		"newIntent/tx busy":                           1,
 		"send/Publish net_error":                      1,
 		"EnsureKeyPackages/KeyPackageCount net_error": 1,
+		"StreamStep/Next net_error":                   1,
+		"Subscribe/Subscribe net_error":               1,
 		"BeginSync/Query crash_before":                1,
 		"newIntent/tx crash_before":                   1,
 		"SetConsent/tx crash_before":                  1,

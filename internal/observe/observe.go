@@ -39,6 +39,7 @@ type directory struct{ s *memnet.Server }
 
 func (d directory) Installations(account string) []string { return d.s.Installations(account) }
 func (d directory) KeyPackages(installation string) int   { return len(d.s.KeyPackages(installation)) }
+func (d directory) Revoked(installation string) bool      { return d.s.Revoked(installation) }
 
 // Store is an installation's SQLite store, read with the checker's own
 // queries.
@@ -71,7 +72,10 @@ func (r *Recorder) Restarted(installation string) {
 
 // Transport wraps an installation's transport so that its publishes and
 // queries are recorded with what the client saw. Put it under any crash
-// wrapper: a call a crash prevented was never made.
+// wrapper: a call a crash prevented was never made. Subscriptions pass
+// through unrecorded: a stream proves nothing about what is absent, so no
+// property reads its deliveries (S9's syncs are queries, a stream gap's
+// pull among them), and what a delivery changed is in the store.
 func (r *Recorder) Transport(inner engine.Transport, installation string) engine.Transport {
 	return &recording{Transport: inner, r: r, id: installation}
 }
