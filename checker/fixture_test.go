@@ -117,6 +117,7 @@ type world struct {
 	log     map[string][]rec // topic -> records, seq = index + 1
 	dir     map[string][]string
 	kps     map[string]int
+	revoked map[string]bool
 	clients []*client
 	calls   []callRow
 	// withholders are declared to Final; withheld is what it returned.
@@ -435,6 +436,7 @@ type worldDir struct{ w *world }
 
 func (d worldDir) Installations(account string) []string { return d.w.dir[account] }
 func (d worldDir) KeyPackages(installation string) int   { return d.w.kps[installation] }
+func (d worldDir) Revoked(installation string) bool      { return d.w.revoked[installation] }
 
 // Row finders, for the tests that break one row.
 

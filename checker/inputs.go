@@ -28,12 +28,16 @@ type Log interface {
 	Count() uint64
 }
 
-// Directory is the server's key package directory (S10 reads it).
+// Directory is the server's key package directory (S10, S12 and L6 read
+// it).
 type Directory interface {
-	// Installations lists an account's registered installations.
+	// Installations lists an account's registered installations that are
+	// not revoked.
 	Installations(account string) []string
 	// KeyPackages is how many unused key packages an installation has.
 	KeyPackages(installation string) int
+	// Revoked reports whether the directory revoked an installation.
+	Revoked(installation string) bool
 }
 
 // CallKind says what a client did on the network.

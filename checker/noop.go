@@ -8,10 +8,13 @@ import (
 // justifiedNoop is S10: an add or remove ends NOOP only if, at the epoch
 // where it was judged, every target installation was already in (add) or
 // already out (remove), or — for an add — was recorded as skipped for want
-// of a key package, and the directory indeed had none for it.
+// of a key package, and the directory indeed had none for it. An
+// UPDATE_INSTALLATIONS ends NOOP only if every installation the directory
+// lists under a member account was in (or so skipped) and no member but
+// the client itself was revoked.
 func (c *Checker) justifiedNoop(bad func(string, string, ...any), v *client, in *intentSeen, t Transition) {
-	if in.Kind != KindAddMembers && in.Kind != KindRemoveMembers {
-		bad("S10", "intent %d (%s) ended NOOP: only an add or a remove can have nothing to do", in.ID, in.Kind)
+	if in.Kind != KindAddMembers && in.Kind != KindRemoveMembers && in.Kind != KindUpdateInstallations {
+		bad("S10", "intent %d (%s) ended NOOP: only an add, a remove or an installation update can have nothing to do", in.ID, in.Kind)
 		return
 	}
 	at := t.Epoch
@@ -31,6 +34,10 @@ func (c *Checker) justifiedNoop(bad func(string, string, ...any), v *client, in 
 		return g.MemberAt(id, at)
 	}
 	targets := strings.Split(string(in.Data), "\n")
+	if in.Kind == KindUpdateInstallations {
+		c.justifiedAlignmentNoop(bad, v, in, t, g, member)
+		return
+	}
 	if in.Kind == KindRemoveMembers {
 		var ids []string
 		if g != nil {
@@ -47,17 +54,52 @@ func (c *Checker) justifiedNoop(bad func(string, string, ...any), v *client, in 
 	if c.cfg.Directory == nil {
 		return
 	}
-	for _, account := range targets {
+	c.allIn(bad, in, t, targets, member, "add")
+}
+
+// allIn checks that every installation the directory lists under the
+// accounts was a member, or recorded as skipped with no key package left.
+func (c *Checker) allIn(bad func(string, string, ...any), in *intentSeen, t Transition, accounts []string, member func(string) bool, what string) bool {
+	for _, account := range accounts {
 		for _, id := range c.cfg.Directory.Installations(account) {
 			switch {
 			case member(id):
 			case !slices.Contains(t.Skipped, id):
-				bad("S10", "intent %d (add %s) ended NOOP, but %s was not a member at epoch %d and was not recorded as skipped", in.ID, account, id, at)
-				return
+				bad("S10", "intent %d (%s %s) ended NOOP, but %s was not a member at epoch %d and was not recorded as skipped", in.ID, what, account, id, t.Epoch)
+				return false
 			case c.cfg.Directory.KeyPackages(id) > 0:
-				bad("S10", "intent %d (add %s) ended NOOP skipping %s for want of a key package, but the directory holds some", in.ID, account, id)
-				return
+				bad("S10", "intent %d (%s %s) ended NOOP skipping %s for want of a key package, but the directory holds some", in.ID, what, account, id)
+				return false
 			}
+		}
+	}
+	return true
+}
+
+// justifiedAlignmentNoop: an UPDATE_INSTALLATIONS had nothing to do at
+// the epoch it was judged: every member account's listed installations in
+// (or skipped) and no member revoked but the client itself.
+func (c *Checker) justifiedAlignmentNoop(bad func(string, string, ...any), v *client, in *intentSeen, t Transition, g *Group, member func(string) bool) {
+	if c.cfg.Directory == nil || g == nil {
+		return
+	}
+	var accounts, ids []string
+	for _, id := range sortedKeys(g.spans) {
+		if !member(id) {
+			continue
+		}
+		ids = append(ids, id)
+		if a := accountOf(id); !slices.Contains(accounts, a) {
+			accounts = append(accounts, a)
+		}
+	}
+	if !c.allIn(bad, in, t, accounts, member, "update installations of") {
+		return
+	}
+	for _, id := range ids {
+		if id != v.id && c.cfg.Directory.Revoked(id) {
+			bad("S10", "intent %d (update installations) ended NOOP, but %s, revoked, was a member at epoch %d", in.ID, id, t.Epoch)
+			return
 		}
 	}
 }

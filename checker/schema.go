@@ -39,6 +39,9 @@ const (
 	KindAddMembers    IntentKind = 2
 	KindRemoveMembers IntentKind = 3
 	KindKeyUpdate     IntentKind = 4
+	// KindUpdateInstallations adds member accounts' missing installations
+	// and removes revoked ones.
+	KindUpdateInstallations IntentKind = 5
 )
 
 func (k IntentKind) String() string {
@@ -51,6 +54,8 @@ func (k IntentKind) String() string {
 		return "REMOVE_MEMBERS"
 	case KindKeyUpdate:
 		return "KEY_UPDATE"
+	case KindUpdateInstallations:
+		return "UPDATE_INSTALLATIONS"
 	}
 	return fmt.Sprintf("KIND(%d)", int(k))
 }

@@ -7,7 +7,7 @@ import (
 
 // Violation is one broken property.
 type Violation struct {
-	Property      string   `json:"property"`                // S1..S11, L1..L5
+	Property      string   `json:"property"`                // S1..S12, L1..L6
 	Step          int      `json:"step"`                    // the step after which it was found (the last step for liveness)
 	Group         string   `json:"group,omitempty"`         // "" when not about one group
 	Installations []string `json:"installations,omitempty"` // who is involved, sorted
@@ -32,9 +32,11 @@ var PropertyNames = map[string]string{
 	"S9":  "no needless copy",
 	"S10": "justified NOOP",
 	"S11": "content",
+	"S12": "revoked stores nothing after",
 	"L1":  "convergence",
 	"L2":  "no intent lost",
 	"L3":  "completeness",
 	"L4":  "intent truth",
 	"L5":  "welcomes",
+	"L6":  "installations follow their account",
 }

@@ -29,6 +29,10 @@ const (
 	EvGroupBroken           EventKind = "group_broken"
 	EvWidthCapped           EventKind = "width_capped"
 	EvInstallationSkipped   EventKind = "installation_skipped"
+	// EvInstallationsDiffer: a group's installations differ from the
+	// directory's (a member account's new or revoked installation); an
+	// UPDATE_INSTALLATIONS intent was recorded.
+	EvInstallationsDiffer EventKind = "installations_differ"
 )
 
 // Event is one thing that happened.

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/mlsim/mlsim/intent"
@@ -19,6 +20,14 @@ type commitPlan struct {
 
 // planCommit reads what the commit must do. It asks the directory (network
 // calls, before any write): a failure there is transient.
+//
+// Every commit also brings the group's installations in line with the
+// directory (the design note's "installations follow their account"): it
+// adds the missing installations of the member accounts and removes the
+// member installations the directory no longer lists (revoked). nothing
+// is judged on the intent's own work alone — an add whose accounts are
+// all in, a remove whose accounts are all out — except for
+// UPDATE_INSTALLATIONS, whose work is exactly that alignment.
 func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commitPlan, bool, error) {
 	var plan commitPlan
 	var mem map[string]uint64
@@ -30,16 +39,18 @@ func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commit
 		return plan, false, err
 	}
 	var addAccounts []string
+	removed := map[string]bool{} // accounts this commit removes
 	switch in.Kind {
 	case intent.AddMembers:
 		addAccounts = decodeAccounts(in.Data)
 	case intent.RemoveMembers:
-		targets := map[string]bool{}
 		for _, a := range decodeAccounts(in.Data) {
-			targets[a] = true
+			if a != c.account {
+				removed[a] = true
+			}
 		}
 		for id := range mem {
-			if targets[AccountOf(id)] && id != c.self {
+			if removed[AccountOf(id)] && id != c.self {
 				plan.removes = append(plan.removes, id)
 			}
 		}
@@ -49,11 +60,52 @@ func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commit
 	if g.Epoch == 0 {
 		addAccounts = append(addAccounts, c.account)
 	}
+	dir := directoryReads{c: c, listed: map[string][]string{}}
 	seen := map[string]bool{}
-	for _, account := range addAccounts {
-		installs, err := c.cfg.Transport.Installations(account)
+	if err := c.planAdds(&plan, &dir, addAccounts, mem, seen); err != nil {
+		return plan, false, err
+	}
+	ownAdds, ownRemoves := len(plan.addIDs), len(plan.removes)
+	if err := c.planAlignment(&plan, &dir, mem, removed, seen); err != nil {
+		return plan, false, err
+	}
+	var nothing bool
+	switch in.Kind {
+	case intent.AddMembers:
+		nothing = ownAdds == 0
+	case intent.RemoveMembers:
+		nothing = ownRemoves == 0
+	case intent.UpdateInstallations:
+		nothing = len(plan.addIDs) == 0 && len(plan.removes) == 0
+	}
+	return plan, nothing, nil
+}
+
+// directoryReads asks the directory for each account's installations once
+// per plan.
+type directoryReads struct {
+	c      *Client
+	listed map[string][]string
+}
+
+func (d *directoryReads) installations(account string) ([]string, error) {
+	if ids, ok := d.listed[account]; ok {
+		return ids, nil
+	}
+	ids, err := d.c.cfg.Transport.Installations(account)
+	if err == nil {
+		d.listed[account] = ids
+	}
+	return ids, err
+}
+
+// planAdds adds every installation of the accounts that is not a member,
+// fetching a key package for each; one with none left is skipped.
+func (c *Client) planAdds(plan *commitPlan, dir *directoryReads, accounts []string, mem map[string]uint64, seen map[string]bool) error {
+	for _, account := range accounts {
+		installs, err := dir.installations(account)
 		if err != nil {
-			return plan, false, err
+			return err
 		}
 		for _, id := range installs {
 			if _, in := mem[id]; in || seen[id] {
@@ -66,7 +118,7 @@ func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commit
 				continue
 			}
 			if err != nil {
-				return plan, false, err
+				return err
 			}
 			if owner, err := c.cfg.MLS.KeyPackageOwner(kp); err != nil || owner != id {
 				plan.skipped = append(plan.skipped, id)
@@ -76,14 +128,40 @@ func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commit
 			plan.addKPs = append(plan.addKPs, kp)
 		}
 	}
-	var nothing bool
-	switch in.Kind {
-	case intent.AddMembers:
-		nothing = len(plan.addIDs) == 0
-	case intent.RemoveMembers:
-		nothing = len(plan.removes) == 0
+	return nil
+}
+
+// planAlignment adds the member accounts' installations the group lacks
+// and removes the members the directory no longer lists under their
+// account (revoked) — never the committer itself, and nothing of an
+// account this commit removes.
+func (c *Client) planAlignment(plan *commitPlan, dir *directoryReads, mem map[string]uint64, removed, seen map[string]bool) error {
+	var accounts []string
+	for id := range mem {
+		if a := AccountOf(id); !removed[a] && !slices.Contains(accounts, a) {
+			accounts = append(accounts, a)
+		}
 	}
-	return plan, nothing, nil
+	sort.Strings(accounts)
+	if err := c.planAdds(plan, dir, accounts, mem, seen); err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, account := range accounts {
+		ids, _ := dir.installations(account) // read by planAdds
+		for _, id := range ids {
+			listed[id] = true
+		}
+	}
+	var revoked []string
+	for id := range mem {
+		if !listed[id] && !removed[AccountOf(id)] && id != c.self {
+			revoked = append(revoked, id)
+		}
+	}
+	sort.Strings(revoked)
+	plan.removes = append(plan.removes, revoked...)
+	return nil
 }
 
 // widthAfter is the tree width once n installations are added: go-mls fills

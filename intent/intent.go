@@ -10,11 +10,16 @@ const (
 	AddMembers    Kind = 2
 	RemoveMembers Kind = 3
 	KeyUpdate     Kind = 4
+	// UpdateInstallations brings the group's installations in line with
+	// the directory: it adds the missing installations of member accounts
+	// and removes revoked ones. A client records it when it sees a
+	// difference; every other commit carries the same changes too.
+	UpdateInstallations Kind = 5
 )
 
 var kindNames = map[Kind]string{
 	SendMessage: "SEND_MESSAGE", AddMembers: "ADD_MEMBERS",
-	RemoveMembers: "REMOVE_MEMBERS", KeyUpdate: "KEY_UPDATE",
+	RemoveMembers: "REMOVE_MEMBERS", KeyUpdate: "KEY_UPDATE", UpdateInstallations: "UPDATE_INSTALLATIONS",
 }
 
 func (k Kind) String() string {

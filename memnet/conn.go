@@ -1,6 +1,8 @@
 package memnet
 
 import (
+	"fmt"
+
 	"github.com/mlsim/mlsim/engine"
 )
 
@@ -74,6 +76,9 @@ func (c *conn) UploadKeyPackages(account, installation string, kps [][]byte) err
 		s.stats.DirectoryErrors++
 		return s.netErr(c.who, "upload: directory unreachable")
 	}
+	if s.revoked[installation] {
+		return fmt.Errorf("upload for %s: %w", installation, engine.ErrRevoked)
+	}
 	if !s.registered[installation] {
 		s.registered[installation] = true
 		s.accounts[account] = append(s.accounts[account], installation)
@@ -81,7 +86,16 @@ func (c *conn) UploadKeyPackages(account, installation string, kps [][]byte) err
 	for _, kp := range kps {
 		s.dir[installation] = append(s.dir[installation], append([]byte(nil), kp...))
 	}
+	s.dirVersion++
 	return nil
+}
+
+func (c *conn) DirectoryVersion() (uint64, error) {
+	if c.s.partitioned[c.who] {
+		c.s.stats.Partitioned++
+		return 0, c.s.netErr(c.who, "directory version: partitioned")
+	}
+	return c.s.dirVersion, nil
 }
 
 func (c *conn) KeyPackageCount(installation string) (int, error) {

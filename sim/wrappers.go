@@ -183,3 +183,13 @@ func (t *crashTransport) FetchKeyPackage(installation string) ([]byte, error) {
 	})
 	return kp, err
 }
+
+func (t *crashTransport) DirectoryVersion() (uint64, error) {
+	var v uint64
+	err := t.around("DirectoryVersion", func() error {
+		var err error
+		v, err = t.inner.DirectoryVersion()
+		return err
+	})
+	return v, err
+}
