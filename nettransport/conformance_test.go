@@ -35,9 +35,9 @@ func answer(v any, err error) string {
 	return fmt.Sprint(v)
 }
 
-// script is a run of calls through one installation's transport; each
-// returns its answer.
-func script(tr engine.Transport) []string {
+// script is a run of calls through one installation's transport (and the
+// directory's revocation); each returns its answer.
+func script(tr engine.Transport, revoke func(installation string)) []string {
 	var out []string
 	say := func(v any, err error) { out = append(out, answer(v, err)) }
 	for i, topic := range []string{"group/g", "welcome/b/1", "group/g", "group/h", "group/g", "group/g"} {
@@ -64,6 +64,13 @@ func script(tr engine.Transport) []string {
 		say(string(kp), err)
 	}
 	say(tr.FetchKeyPackage("a/1"))
+	say(tr.DirectoryVersion())
+	revoke("b/1")
+	revoke("b/1")
+	say(tr.DirectoryVersion())
+	say(tr.Installations("b"))
+	say(tr.KeyPackageCount("b/1"))
+	say(nil, tr.UploadKeyPackages("b", "b/1", [][]byte{[]byte("k5")}))
 	return out
 }
 
@@ -73,10 +80,15 @@ func script(tr engine.Transport) []string {
 // (internal/observe) shows the checker.
 func TestSameAnswersAsMemnet(t *testing.T) {
 	net := memnet.New(1, 1)
-	want := script(net.For("a/1"))
+	want := script(net.For("a/1"), net.Revoke)
 	addr, db := server(t)
-	got := script(dial(t, addr, 0).For("a/1"))
-	require.Equal(t, want, got)
+	c := dial(t, addr, 0)
+	got := script(c.For("a/1"), func(id string) { require.NoError(t, c.Revoke(context.Background(), id)) })
+	require.Equal(t, want[:len(want)-1], got[:len(got)-1])
+	// Both refuse a revoked installation's upload with engine.ErrRevoked;
+	// the messages around it differ.
+	require.Contains(t, want[len(want)-1], engine.ErrRevoked.Error())
+	require.Contains(t, got[len(got)-1], engine.ErrRevoked.Error())
 
 	r, err := topiclog.Open(context.Background(), db)
 	require.NoError(t, err)
@@ -89,6 +101,7 @@ func TestSameAnswersAsMemnet(t *testing.T) {
 	}
 	for _, id := range []string{"a/1", "b/1", "b/2", "c/1"} {
 		require.Equal(t, mem.KeyPackages(id), r.KeyPackages(id), id)
+		require.Equal(t, mem.Revoked(id), r.Revoked(id), id)
 	}
 }
 

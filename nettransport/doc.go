@@ -13,9 +13,15 @@
 //     payload is not there).
 //   - [ErrRejected]: the server answered that it will not do it (invalid
 //     request, another protocol version). Nothing was stored.
-//   - engine.ErrNoKeyPackage from FetchKeyPackage.
+//   - engine.ErrNoKeyPackage from FetchKeyPackage, engine.ErrRevoked from
+//     UploadKeyPackages for a revoked installation.
 //
-// The engine treats every error but the last as transient. Errors wrap the
+// Subscribe opens a server stream (stream.go): a goroutine of the
+// stream's own receives into a bounded queue that the engine's Next
+// drains without blocking; when the stream breaks, Next says why
+// (ErrNetwork) once the queue is empty.
+//
+// The engine treats every error but the last two as transient. Errors wrap the
 // gRPC status too (status.Code works on them).
 //
 // Connections are plaintext: the live harness runs on loopback.

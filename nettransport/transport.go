@@ -73,6 +73,9 @@ func (t *transport) UploadKeyPackages(account, installation string, kps [][]byte
 	ctx, done := t.c.callContext(t.c.base)
 	defer done()
 	_, err := t.c.api.UploadKeyPackages(ctx, &topicv1.UploadKeyPackagesRequest{Account: account, Installation: installation, KeyPackages: kps})
+	if status.Code(err) == codes.PermissionDenied {
+		return fmt.Errorf("upload key packages for %s: %w: %w", installation, engine.ErrRevoked, err)
+	}
 	if err != nil {
 		return classify(fmt.Sprintf("upload %d key packages for %s", len(kps), installation), err)
 	}
