@@ -54,14 +54,16 @@ func (c *Client) CheckInstallations() ([]int64, error) {
 			c.checked[gid] = mark
 			continue
 		}
-		id, err := c.recordUpdateInstallations(gid)
+		id, pending, err := c.recordUpdateInstallations(gid)
 		if err != nil {
 			return recorded, err
 		}
 		if id != 0 {
 			recorded = append(recorded, id)
 		}
-		c.checked[gid] = mark
+		if !pending {
+			c.checked[gid] = mark
+		}
 	}
 	return recorded, nil
 }
@@ -123,18 +125,28 @@ func (c *Client) installationsDiffer(gid string, version uint64, dir *directoryR
 	return (missing || revoked) && designated == c.self, g.Epoch, nil
 }
 
-// recordUpdateInstallations records the intent unless one is open for the
-// group; 0 when one was.
-func (c *Client) recordUpdateInstallations(gid string) (int64, error) {
-	var id int64
-	err := c.update(func(tx Tx, ev *events) error {
+// recordUpdateInstallations records the intent unless a commit intent of
+// the group is open: its commit will carry the alignment (0 and pending
+// then; the group is compared again next time, in case that intent ends
+// without a commit).
+func (c *Client) recordUpdateInstallations(gid string) (id int64, pending bool, err error) {
+	openCommits := func(tx Tx) (bool, error) {
 		var open int
-		if err := tx.QueryRow(`SELECT COUNT(*) FROM group_intents WHERE group_id = ? AND kind = ? AND state IN (?, ?)`,
-			gid, intent.UpdateInstallations, intent.ToSend, intent.Published).Scan(&open); err != nil {
+		err := tx.QueryRow(`SELECT COUNT(*) FROM group_intents WHERE group_id = ? AND kind <> ? AND state IN (?, ?)`,
+			gid, intent.SendMessage, intent.ToSend, intent.Published).Scan(&open)
+		return open > 0, err
+	}
+	// Read first: a round that finds one open writes nothing.
+	if err := c.cfg.Store.View(func(tx Tx) error {
+		pending, err = openCommits(tx)
+		return err
+	}); err != nil || pending {
+		return 0, pending, err
+	}
+	err = c.update(func(tx Tx, ev *events) error {
+		if open, err := openCommits(tx); err != nil || open {
+			pending = open
 			return err
-		}
-		if open > 0 {
-			return nil
 		}
 		g, err := c.loadGroup(tx, gid)
 		if err != nil {
@@ -150,7 +162,7 @@ func (c *Client) recordUpdateInstallations(gid string) (int64, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("check installations of %s: %w", gid, err)
+		return 0, false, fmt.Errorf("check installations of %s: %w", gid, err)
 	}
-	return id, nil
+	return id, pending, nil
 }
