@@ -33,22 +33,32 @@ func (c *Checker) revokedAfter(id string, g *Group, epoch uint64) (uint64, bool)
 // every installation the directory lists under a member account is a
 // member, and no member is revoked. Exempt: a missing installation of a
 // group whose UPDATE_INSTALLATIONS found it full (FAILED group_cap: the
-// width cap stops the add), and a revoked member of a group no member of
-// which is left unrevoked to remove it.
-func (c *Checker) installationsFollow(step int, g *Group, by map[string]*ClientState) {
+// width cap stops the add); a revoked member of a group no member of which
+// is left unrevoked to remove it; and a group whose designated member (the
+// first unrevoked member in id order, the one that records the update)
+// never received the welcome a withholder owed it, so never holds the
+// group to act.
+func (c *Checker) installationsFollow(step int, g *Group, by map[string]*ClientState, withheld func(group, inst string, epoch uint64) bool) {
 	if c.cfg.Directory == nil || g.Creator == "" {
 		return
 	}
 	members := g.MemberList()
 	var accounts []string
 	live := 0
+	designated := ""
 	for _, id := range members {
 		if a := accountOf(id); !slices.Contains(accounts, a) {
 			accounts = append(accounts, a)
 		}
 		if !c.cfg.Directory.Revoked(id) {
 			live++
+			if designated == "" {
+				designated = id // MemberList is sorted
+			}
 		}
+	}
+	if designated != "" && withheld(g.ID, designated, g.Epoch) {
+		return
 	}
 	sort.Strings(accounts)
 	full := false

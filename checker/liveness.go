@@ -56,7 +56,7 @@ func (c *Checker) Final(step int, withholders []string) ([]Withheld, error) {
 		c.convergence(step, g, by, isExempt)
 		c.completeness(step, g, by, isExempt)
 		c.welcomed(step, g, by, isExempt)
-		c.installationsFollow(step, g, by)
+		c.installationsFollow(step, g, by, isExempt)
 	}
 	for i := range states {
 		c.intentsSettled(step, &states[i])
