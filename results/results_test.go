@@ -56,8 +56,8 @@ func TestUnreachedFaultSites(t *testing.T) {
 	require.NotContains(t, all, "send/Publish busy", "busy applies to transactions only")
 	require.NotContains(t, all, "processEnvelope/tx net_error", "network errors apply to Transport calls only")
 	require.NotContains(t, all, "loadIdentity/tx crash_before", "unreachable sites are not required")
-	require.Contains(t, all, "planCommit/FetchKeyPackage net_error", "the directory-error fault reaches it")
-	require.Contains(t, all, "planCommit/FetchKeyPackage crash_before")
+	require.Contains(t, all, "planAdds/FetchKeyPackage net_error", "the directory-error fault reaches it")
+	require.Contains(t, all, "planAdds/FetchKeyPackage crash_before")
 	require.Equal(t, all, UnreachedFaultSites(nil))
 	counts := map[string]int{}
 	for _, k := range all[1:] {

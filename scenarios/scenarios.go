@@ -78,7 +78,10 @@ var all = []Scenario{
 				// Consent and key package upkeep are rare in the mix; here
 				// they are common enough that crashes land in their
 				// transactions too (fault-site coverage).
-				sim.ActConsent: 4, sim.ActKeyPackages: 3})), Swarm: true},
+				sim.ActConsent: 4, sim.ActKeyPackages: 3,
+				// Devices come and go, and clients run their upkeep, so
+				// crashes land in the installations check too.
+				sim.ActNewInstall: 1.5, sim.ActRevoke: 1, sim.ActUpkeep: 4})), Swarm: true},
 	},
 	{
 		Name:        "lossy-net",

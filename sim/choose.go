@@ -250,8 +250,17 @@ func (w *World) choose(a Action) Cmd {
 		return NewCmd("send-welcomes", c.id)
 	case ActKeyPackages:
 		return NewCmd("key-packages", c.id)
+	case ActUpkeep:
+		return NewCmd("upkeep", c.id)
 	case ActCrash:
-		return NewCmd("arm-crash", c.id).With("kind", []string{"tx", "send"}[w.pick(2)]).With("at", w.pick(4))
+		// Mostly one of the next few boundaries; one time in four further
+		// on, so that a crash also lands deep inside a long step (an
+		// upkeep round's installations check comes after a dozen).
+		at := w.pick(4)
+		if w.pick(4) == 0 {
+			at += w.pick(16)
+		}
+		return NewCmd("arm-crash", c.id).With("kind", []string{"tx", "send"}[w.pick(2)]).With("at", at)
 	}
 	return NewCmd("process-welcomes", c.id)
 }

@@ -72,6 +72,9 @@ var commandDocs = []CommandDoc{
 		Summary: "send every welcome ready to send", Example: "send-welcomes alice/1"},
 	{Name: "key-packages", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "replenish the installation's key packages if low", Example: "key-packages carol/1"},
+	{Name: "upkeep", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
+		Summary: "one round of the client's production upkeep (engine.Client.Upkeep), under whatever faults are armed; lists the steps that failed",
+		Example: "upkeep bob/1"},
 	{Name: "race", Usage: "GROUP INSTALLATION=" + raceUsage() + " ...", min: 1, actor: -1, group: 0,
 		Summary: "SPEC §7's users racing: each named installation records its change (any intent kind) and publishes it before any reads the topic",
 		Example: "race g0 alice/1=add:carol bob/1=send:hi"},
@@ -213,6 +216,8 @@ func (w *World) dispatch(c Cmd) (result, error) {
 		return w.cmdSendWelcomes(c)
 	case "key-packages":
 		return w.cmdKeyPackages(c)
+	case "upkeep":
+		return w.cmdUpkeep(c)
 	case "race":
 		return w.cmdRace(c)
 	case "arm-crash":

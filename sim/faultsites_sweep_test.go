@@ -88,7 +88,16 @@ func TestFaultSiteCoverage(t *testing.T) {
 		}
 	}
 	t.Logf("%d seeds x 2 scenarios in %s", len(seeds), time.Since(start).Round(time.Second))
-	require.Empty(t, results.UnreachedFaultSites(total), "(site, fault) pairs never reached in seeds %s of default and crashy", coverageSeeds)
+	// Rare pairs are left to the script that forces them
+	// (TestFaultSitesScriptedRare); each is still one a sweep names when
+	// it misses it.
+	var missed []string
+	for _, k := range results.UnreachedFaultSites(total) {
+		if _, rare := results.RareFaultSite(k); !rare {
+			missed = append(missed, k)
+		}
+	}
+	require.Empty(t, missed, "(site, fault) pairs never reached in seeds %s of default and crashy", coverageSeeds)
 }
 
 // coverageSeeds is the range TestFaultSiteCoverage sweeps per scenario:

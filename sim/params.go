@@ -48,6 +48,9 @@ const (
 	// ActRevoke revokes a device of an account that keeps another: the
 	// directory stops listing it and members' commits remove it.
 	ActRevoke Action = "revoke"
+	// ActUpkeep runs one round of a client's production upkeep in the
+	// fault phase (a real client runs it periodically).
+	ActUpkeep Action = "upkeep"
 )
 
 // AllActions lists every action in a fixed order: the schedule draws over
@@ -58,7 +61,7 @@ var AllActions = []Action{
 	ActCrash, ActRestart,
 	ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActLandDelayed, ActQueryError, ActQueryShort,
 	ActPartition, ActUnpartition, ActStoreBusy, ActClockTie, ActClockJump, ActGarbage, ActDirectoryError,
-	ActRevoke,
+	ActRevoke, ActUpkeep,
 	ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate, ActStreamDelay, ActStreamBreak, // streams.go
 }
 
@@ -98,7 +101,7 @@ type Params struct {
 // DefaultWeights is the mixed workload the default scenario runs.
 func DefaultWeights() map[Action]float64 {
 	return map[Action]float64{
-		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6, ActRevoke: 0.3, ActRace: 1.5,
+		ActSend: 10, ActAdd: 3, ActRemove: 1.5, ActKeyUpdate: 2, ActConsent: 0.5, ActNewInstall: 0.6, ActRevoke: 0.3, ActUpkeep: 1, ActRace: 1.5,
 		ActPublish: 14, ActPublishAll: 3, ActSync: 8, ActSyncBegin: 2, ActSyncStep: 4, ActWelcomes: 4, ActSendWelcomes: 3, ActKeyPackages: 1,
 		ActCrash: 2, ActRestart: 2,
 		ActPublishLost: 0.8, ActPublishAmbig: 0.8, ActPublishDelayed: 0.8, ActLandDelayed: 0.8,

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -231,20 +232,24 @@ func violated(run results.RunSummary) []string {
 // failing run's "shrink it" line (for the variant only: what it runs
 // does not depend on the world, and each case costs seconds).
 func TestPrintedCommandsRun(t *testing.T) {
+	// Each case's seed is one its world fails at (a schedule change can
+	// move it: the first assertion says so).
 	for _, c := range []struct {
 		name string
+		seed uint64
 		args []string
 	}{
-		{"variant", []string{"--scenario", "crashy", "--mls-variant", "rehash-on-restore", "--seeds", "1..1", "--steps", "40"}},
-		{"scale", []string{"--scenario", "crashy", "--mls-variant", "rehash-on-restore", "--scale", "2", "--seeds", "1..1", "--steps", "30"}},
-		{"fixture", []string{"--scenario", "crashy", "--fixture", "skip-past-busy", "--seeds", "1..1"}},
+		{"variant", 1, []string{"--scenario", "crashy", "--mls-variant", "rehash-on-restore", "--steps", "40"}},
+		{"scale", 1, []string{"--scenario", "crashy", "--mls-variant", "rehash-on-restore", "--scale", "2", "--steps", "30"}},
+		{"fixture", 3, []string{"--scenario", "crashy", "--fixture", "skip-past-busy"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			r := simrun(t, nil, append([]string{"sweep", "--determinism-ratio", "0", "--out", dir}, c.args...)...)
+			seeds := fmt.Sprintf("%d..%d", c.seed, c.seed)
+			r := simrun(t, nil, append([]string{"sweep", "--determinism-ratio", "0", "--out", dir, "--seeds", seeds}, c.args...)...)
 			require.Equal(t, 1, r.code, "the sweep must fail for this test to mean anything: %s", r.stderr)
 			sweep := readSweepReport(t, dir)
-			require.Equal(t, []uint64{1}, sweep.FailingSeeds)
+			require.Equal(t, []uint64{c.seed}, sweep.FailingSeeds)
 			want := violated(sweep.Runs[0])
 
 			read := func(name string) string {
@@ -262,10 +267,11 @@ func TestPrintedCommandsRun(t *testing.T) {
 			for _, m := range htmlCommand.FindAllStringSubmatch(read("index.html"), -1) {
 				printed = append(printed, html.UnescapeString(m[2]))
 			}
-			for _, m := range pageCommand.FindAllStringSubmatch(read("seeds/1/summary.md"), -1) {
+			page := fmt.Sprintf("seeds/%d/", c.seed)
+			for _, m := range pageCommand.FindAllStringSubmatch(read(page+"summary.md"), -1) {
 				printed = append(printed, m[1])
 			}
-			for _, m := range pageHTML.FindAllStringSubmatch(read("seeds/1/index.html"), -1) {
+			for _, m := range pageHTML.FindAllStringSubmatch(read(page+"index.html"), -1) {
 				printed = append(printed, html.UnescapeString(m[1]))
 			}
 			require.Len(t, printed, 5, "one command in each of the five places")
@@ -277,7 +283,7 @@ func TestPrintedCommandsRun(t *testing.T) {
 			work := t.TempDir()
 			run := simrunIn(t, work, printed[0])
 			require.Equal(t, 1, run.code, "%s\n%s", printed[0], run.stderr)
-			require.Contains(t, run.stdout, "FAIL  scenario "+sweep.Scenario+" seed 1:")
+			require.Contains(t, run.stdout, fmt.Sprintf("FAIL  scenario %s seed %d:", sweep.Scenario, c.seed))
 			for _, p := range want {
 				require.Contains(t, run.stdout, "VIOLATION "+p+" ")
 			}
