@@ -5,6 +5,7 @@ go 1.26.8
 replace git.schwanenlied.me/yawning/x448.git => ./x448compat
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/cisco/go-mls v0.0.0-20210331162924-158a3829b839
 	github.com/cisco/go-tls-syntax v0.0.0-20200615170901-cc95af012391
 	github.com/cockroachdb/datadriven v1.0.3

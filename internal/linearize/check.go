@@ -1,0 +1,177 @@
+package linearize
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/mlsim/mlsim/topicd"
+)
+
+// DefaultTimeout bounds a check when Options.Timeout is zero.
+const DefaultTimeout = time.Minute
+
+// Options tune a check.
+type Options struct {
+	// MaxPage is the server's page (topicd.MaxPage if zero).
+	MaxPage int
+	// Timeout bounds porcupine's search (DefaultTimeout if zero,
+	// none if negative); a check that runs out says Unknown.
+	Timeout time.Duration
+}
+
+// Info is what a check found.
+type Info struct {
+	// Result is porcupine's verdict: Ok, Illegal (not linearizable: a
+	// violation) or Unknown (the timeout ran out first).
+	Result porcupine.CheckResult
+	// Ops, Publishes, Queries, Unknown (publishes of unknown outcome) and
+	// Topics count the history checked.
+	Ops, Publishes, Queries, Unknown, Topics int
+	// Failing names the topics whose history is not linearizable.
+	Failing []string
+	// Elapsed is how long porcupine took.
+	Elapsed time.Duration
+
+	model porcupine.Model
+	info  porcupine.LinearizationInfo
+}
+
+// Check checks a history with the default options: true when it is
+// linearizable.
+func Check(h History) (bool, *Info) { return Options{}.Check(h) }
+
+// Check checks a history: true when porcupine found it linearizable.
+// False with Info.Result Illegal is a violation of the server's order;
+// with Unknown, the search ran out of time.
+func (o Options) Check(h History) (bool, *Info) {
+	if o.MaxPage <= 0 {
+		o.MaxPage = topicd.MaxPage
+	}
+	timeout := o.Timeout
+	switch {
+	case timeout == 0:
+		timeout = DefaultTimeout
+	case timeout < 0:
+		timeout = 0
+	}
+	in := &Info{model: NewModel(o.MaxPage)}
+	ops := in.operations(h)
+	start := time.Now()
+	in.Result, in.info = porcupine.CheckOperationsVerbose(in.model, ops, timeout)
+	in.Elapsed = time.Since(start)
+	if in.Result == porcupine.Illegal {
+		in.Failing = failing(in.model, ops, in.info)
+	}
+	return in.Result == porcupine.Ok, in
+}
+
+// operations turns a history into porcupine's: each op's input and output
+// is the *Op; a publish of unknown outcome returns after everything else.
+// ClientId is a lane per client: a call overlapping an earlier call of
+// the same client (or one that never returned) takes another lane, as
+// porcupine's drawing wants one call at a time per lane.
+func (in *Info) operations(h History) []porcupine.Operation {
+	var kept []*Op
+	var end int64
+	for i := range h {
+		op := h[i]
+		if op.Failed || (op.Kind != Publish && op.Kind != Query) {
+			continue
+		}
+		if op.Pending {
+			if op.Kind != Publish {
+				continue
+			}
+			op.Pending, op.Unknown = false, true
+		}
+		if op.Unknown {
+			op.Return = 0
+		}
+		end = max(end, op.Call, op.Return)
+		kept = append(kept, &op)
+	}
+	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Call < kept[j].Call })
+	type lane struct {
+		id   int
+		free int64 // the last return on it; -1: taken for good
+	}
+	lanes := map[string][]*lane{}
+	nextLane := 0
+	topics := map[string]bool{}
+	out := make([]porcupine.Operation, 0, len(kept))
+	for _, op := range kept {
+		ret := op.Return
+		if op.Unknown {
+			ret = end + 1
+			in.Unknown++
+		}
+		var l *lane
+		for _, c := range lanes[op.Client] {
+			if c.free >= 0 && c.free < op.Call {
+				l = c
+				break
+			}
+		}
+		if l == nil {
+			l = &lane{id: nextLane}
+			nextLane++
+			lanes[op.Client] = append(lanes[op.Client], l)
+		}
+		l.free = ret
+		if op.Unknown {
+			l.free = -1
+		}
+		if op.Kind == Publish {
+			in.Publishes++
+		} else {
+			in.Queries++
+		}
+		topics[op.Topic] = true
+		out = append(out, porcupine.Operation{
+			ClientId: l.id, Input: op, Output: op, Call: op.Call, Return: ret,
+			Metadata: fmt.Sprintf("%s #%d", op.Client, op.ID),
+		})
+	}
+	in.Ops, in.Topics = len(out), len(topics)
+	return out
+}
+
+// failing names the partitions (topics) with no complete linearization.
+func failing(model porcupine.Model, ops []porcupine.Operation, info porcupine.LinearizationInfo) []string {
+	parts := model.Partition(ops)
+	partials := info.PartialLinearizations()
+	var out []string
+	for i, p := range parts {
+		longest := 0
+		if i < len(partials) {
+			for _, l := range partials[i] {
+				longest = max(longest, len(l))
+			}
+		}
+		if longest < len(p) {
+			out = append(out, p[0].Input.(*Op).Topic)
+		}
+	}
+	return out
+}
+
+// WriteHTML writes porcupine's visualization of the checked history to
+// path: each client's calls and the linearization found, or for a topic
+// with none the longest partial linearizations and where they stop.
+func (in *Info) WriteHTML(path string) error {
+	return porcupine.VisualizePath(in.model, in.info, path)
+}
+
+func (in *Info) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d ops (%d publishes, %d unknown; %d queries) on %d topics, checked in %s",
+		in.Result, in.Ops, in.Publishes, in.Unknown, in.Queries, in.Topics, in.Elapsed.Round(time.Microsecond))
+	if len(in.Failing) > 0 {
+		fmt.Fprintf(&b, "; not linearizable: %s", strings.Join(in.Failing, ", "))
+	}
+	return b.String()
+}
