@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/wire"
 )
 
 // The checker proves its own checks: for every comparison that can report
@@ -433,6 +434,25 @@ var comparisons = []comparison{
 		m := *w.c("a/1").msg("b/1#2")
 		m.at = 2
 		w.c("c/1").msgs = append(w.c("c/1").msgs, m)
+	}, nil, ""},
+
+	// S13 policy obeyed (checkEpoch; justifiedRefusal in transitions)
+	{"S13/enters-by-forbidden-commit", "S13", "entered epoch 3 by the commit at seq 10, which the policy of its epoch forbids: not permitted: b may not change the policy", func(w *world) {
+		e := commit(2, "b/1", nil, nil)
+		e.Policy.ChangePolicy = wire.Everyone // b is no super admin
+		w.put(2, e)
+		w.c("b/1").epochs = append(w.c("b/1").epochs, epochRow{at: 2, group: "g", epoch: 3, seq: 10, hash: "@10", auth: "g2", via: "commit"}) // the last row L1 compares: as a/1's
+	}, nil, ""},
+	{"S13/refused-while-permitted", "S13", "intent 9 (ADD_MEMBERS) ended FAILED permission at epoch 2, but the policy there", func(w *world) {
+		a := w.c("a/1")
+		a.intents = append(a.intents, intentRow{at: 2, id: 9, group: "g", kind: addK, data: "d", state: failed, reason: "permission"})
+		a.trans = append(a.trans, transRow{at: 2, intent: 9, group: "g", from: toSend, to: failed, reason: "permission", epoch: 2})
+	}, nil, ""},
+	// S10 for the policy kinds (policyNoop)
+	{"S10/admins-noop-but-changes", "S10", "intent 9 (UPDATE_ADMINS) ended NOOP at epoch 2, but the policy there was super=a admins=", func(w *world) {
+		a := w.c("a/1")
+		a.intents = append(a.intents, intentRow{at: 2, id: 9, group: "g", kind: checker.KindUpdateAdmins, data: "+b", state: committed, reason: "noop"})
+		a.trans = append(a.trans, transRow{at: 2, intent: 9, group: "g", from: toSend, to: committed, reason: "noop", epoch: 2})
 	}, nil, ""},
 }
 

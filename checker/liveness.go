@@ -251,7 +251,7 @@ func (c *Checker) intentsSettled(step int, s *ClientState) {
 		switch {
 		case in.State == StateToSend || in.State == StatePublished:
 			bad("L2", "still %s after the liveness phase", in.State)
-		case in.State == StateFailed && !(in.Reason == ReasonGroupCap || in.Reason == ReasonRemoved):
+		case in.State == StateFailed && !(in.Reason == ReasonGroupCap || in.Reason == ReasonRemoved || in.Reason == ReasonPermission):
 			bad("L2", "FAILED with reason %q", in.Reason)
 		}
 		g := c.Oracle.Group(in.Group)

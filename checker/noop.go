@@ -13,8 +13,9 @@ import (
 // lists under a member account was in (or so skipped) and no member but
 // the client itself was revoked.
 func (c *Checker) justifiedNoop(bad func(string, string, ...any), v *client, in *intentSeen, t Transition) {
-	if in.Kind != KindAddMembers && in.Kind != KindRemoveMembers && in.Kind != KindUpdateInstallations {
-		bad("S10", "intent %d (%s) ended NOOP: only an add, a remove or an installation update can have nothing to do", in.ID, in.Kind)
+	if in.Kind != KindAddMembers && in.Kind != KindRemoveMembers && in.Kind != KindUpdateInstallations &&
+		in.Kind != KindUpdateAdmins && in.Kind != KindUpdatePolicy {
+		bad("S10", "intent %d (%s) ended NOOP: only an add, a remove or an installation update, or an admin or policy update, can have nothing to do", in.ID, in.Kind)
 		return
 	}
 	at := t.Epoch
@@ -32,6 +33,10 @@ func (c *Checker) justifiedNoop(bad func(string, string, ...any), v *client, in 
 			return at == 0 && id == v.id // epoch 0 before any payload: the creator alone
 		}
 		return g.MemberAt(id, at)
+	}
+	if in.Kind == KindUpdateAdmins || in.Kind == KindUpdatePolicy {
+		c.policyNoop(bad, in, g, at)
+		return
 	}
 	targets := strings.Split(string(in.Data), "\n")
 	if in.Kind == KindUpdateInstallations {
@@ -97,7 +102,7 @@ func (c *Checker) justifiedAlignmentNoop(bad func(string, string, ...any), v *cl
 		return
 	}
 	for _, id := range ids {
-		if id != v.id && c.cfg.Directory.Revoked(id) {
+		if id != v.id && c.cfg.Directory.Revoked(id) && !c.keptForPolicy(v, g, id, t.Epoch) {
 			bad("S10", "intent %d (update installations) ended NOOP, but %s, revoked, was a member at epoch %d", in.ID, id, t.Epoch)
 			return
 		}

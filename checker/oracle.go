@@ -34,7 +34,9 @@ type Group struct {
 	Added    []Addition
 	// Copies lists, per payload hash, the positions of every copy on the
 	// topic, accepted or not (S9 judges the second and later ones).
-	Copies    map[string][]uint64
+	Copies map[string][]uint64
+	// policies[e] is the policy of epoch e (docs/SCHEMA.md, permissions).
+	policies  []wire.Policy
 	publisher map[string]string // hash -> who published its first copy
 	newCopies []string          // hashes that gained a second or later copy since S9 last looked
 	folded    uint64            // the last sequence id folded
@@ -74,6 +76,9 @@ type Verdict struct {
 	Seq      uint64
 	Accepted bool
 	Why      string
+	// Forbidden: a commit for the right epoch from a member, rejected
+	// because the policy of its epoch does not permit what it does.
+	Forbidden bool
 }
 
 type span struct{ from, to uint64 } // member for epochs [from, to); to == 0: still a member
@@ -154,7 +159,7 @@ func (o *Oracle) judge(g *Group, r Record) Verdict {
 	}
 	switch e.Kind {
 	case wire.KindCommit:
-		v.Why = o.commit(g, r.Seq, e, hash)
+		v.Why, v.Forbidden = o.commit(g, r.Seq, e, hash)
 	case wire.KindApplication:
 		v.Why = o.message(g, r.Seq, e, hash)
 	default:
@@ -168,17 +173,23 @@ func (o *Oracle) judge(g *Group, r Record) Verdict {
 }
 
 // commit: built for the current epoch by a current member (epoch 0: by
-// the creator it names); the first such commit of an epoch wins.
-func (o *Oracle) commit(g *Group, seq uint64, e *wire.Envelope, hash string) string {
+// the creator it names), doing only what the policy of that epoch lets
+// its sender do; the first such commit of an epoch wins. forbidden: it
+// failed on the policy alone.
+func (o *Oracle) commit(g *Group, seq uint64, e *wire.Envelope, hash string) (why string, forbidden bool) {
 	if e.Epoch != g.Epoch {
-		return fmt.Sprintf("commit for epoch %d at epoch %d", e.Epoch, g.Epoch)
+		return fmt.Sprintf("commit for epoch %d at epoch %d", e.Epoch, g.Epoch), false
 	}
 	if g.Epoch == 0 && !g.learnCreator(e) {
-		return "epoch 0 commit not by its creator"
+		return "epoch 0 commit not by its creator", false
 	}
 	if !g.Members[e.Sender] {
-		return "commit from non-member " + e.Sender
+		return "commit from non-member " + e.Sender, false
 	}
+	if why := g.forbidden(e); why != "" {
+		return "not permitted: " + why, true
+	}
+	g.policies = append(g.policies, e.Policy)
 	next := g.Epoch + 1
 	for _, id := range e.Removed {
 		if g.Members[id] {
@@ -197,7 +208,7 @@ func (o *Oracle) commit(g *Group, seq uint64, e *wire.Envelope, hash string) str
 	g.Commit = append(g.Commit, Commit{Seq: seq, Hash: hash, Epoch: e.Epoch, Sender: e.Sender,
 		Added: append([]string(nil), e.Added...), Removed: append([]string(nil), e.Removed...)})
 	g.Epoch = next
-	return ""
+	return "", false
 }
 
 // message: in the window, from a member throughout, a higher counter than
@@ -237,6 +248,7 @@ func (g *Group) learnCreator(e *wire.Envelope) bool {
 		g.Creator = e.Creator
 		g.Members[e.Creator] = true
 		g.spans[e.Creator] = []span{{from: 0}}
+		g.policies = []wire.Policy{defaultPolicy(accountOf(e.Creator))}
 	}
 	return g.Creator == e.Creator
 }

@@ -50,7 +50,9 @@ func (f fakeLog) garbage(group string, payload []byte) {
 }
 
 func commit(epoch uint64, sender string, added, removed []string) wire.Envelope {
-	e := wire.Envelope{Kind: wire.KindCommit, GroupID: "g", Epoch: epoch, Sender: sender, Added: added, Removed: removed, MLS: []byte{1}}
+	e := wire.Envelope{Kind: wire.KindCommit, GroupID: "g", Epoch: epoch, Sender: sender, Added: added, Removed: removed,
+		Policy: wire.Policy{SuperAdmin: "a", AddAccount: wire.Everyone, RemoveAccount: wire.Everyone,
+			ChangeAdmins: wire.SuperAdmins, ChangePolicy: wire.SuperAdmins}, MLS: []byte{1}}
 	if epoch == 0 {
 		e.Creator = sender
 	}

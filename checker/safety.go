@@ -37,6 +37,13 @@ func (c *Checker) checkEpoch(step int, v *client, e EpochEntered) {
 			return
 		}
 	case "commit", "welcome":
+		// S13: no client enters an epoch by a commit the policy of its
+		// epoch forbids (reported instead of S1: it is why the commit
+		// was not accepted).
+		if g != nil && e.CommitSeq >= 1 && e.CommitSeq <= uint64(len(g.Verdicts)) && g.Verdicts[e.CommitSeq-1].Forbidden {
+			bad("S13", "entered epoch %d by the commit at seq %d, which the policy of its epoch forbids: %s", e.Epoch, e.CommitSeq, g.Verdicts[e.CommitSeq-1].Why)
+			return
+		}
 		var want Commit
 		ok := g != nil
 		if ok {
@@ -266,6 +273,9 @@ func (c *Checker) checkTransition(step int, v *client, t Transition) {
 	if t.To == StateCommitted && t.Reason == ReasonNoop {
 		c.justifiedNoop(bad, v, in, t)
 	}
+	if t.To == StateFailed && t.Reason == ReasonPermission {
+		c.justifiedRefusal(bad, v, in, t)
+	}
 }
 
 // publishOrder is S8: when an intent first leaves TO_SEND, every earlier
@@ -291,7 +301,7 @@ func legalEdge(from, to IntentState, reason string) bool {
 	case from == StateToSend && to == StateCommitted:
 		return reason == ReasonNoop
 	case from == StateToSend && to == StateFailed:
-		return reason == ReasonGroupCap || reason == ReasonRemoved || reason == ReasonInvalid
+		return reason == ReasonGroupCap || reason == ReasonRemoved || reason == ReasonInvalid || reason == ReasonPermission
 	case from == StatePublished && to == StateToSend:
 		return reason == ReasonNone
 	case from == StatePublished && to == StateCommitted:

@@ -42,6 +42,10 @@ const (
 	// KindUpdateInstallations adds member accounts' missing installations
 	// and removes revoked ones.
 	KindUpdateInstallations IntentKind = 5
+	// KindUpdateAdmins changes the admin list ("+account" / "-account"
+	// lines); KindUpdatePolicy the levels ("action=level" lines).
+	KindUpdateAdmins IntentKind = 6
+	KindUpdatePolicy IntentKind = 7
 )
 
 func (k IntentKind) String() string {
@@ -56,6 +60,10 @@ func (k IntentKind) String() string {
 		return "KEY_UPDATE"
 	case KindUpdateInstallations:
 		return "UPDATE_INSTALLATIONS"
+	case KindUpdateAdmins:
+		return "UPDATE_ADMINS"
+	case KindUpdatePolicy:
+		return "UPDATE_POLICY"
 	}
 	return fmt.Sprintf("KIND(%d)", int(k))
 }
@@ -67,6 +75,9 @@ const (
 	ReasonGroupCap = "group_cap"
 	ReasonRemoved  = "removed"
 	ReasonInvalid  = "invalid"
+	// ReasonPermission: FAILED before publishing, the group's policy
+	// forbids it (S13 judges the refusal, L2 permits it).
+	ReasonPermission = "permission"
 )
 
 // MessageKind is group_messages.kind.

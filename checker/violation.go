@@ -33,6 +33,7 @@ var PropertyNames = map[string]string{
 	"S10": "justified NOOP",
 	"S11": "content",
 	"S12": "revoked stores nothing after",
+	"S13": "policy obeyed",
 	"L1":  "convergence",
 	"L2":  "no intent lost",
 	"L3":  "completeness",

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mlsim/mlsim/intent"
+	"github.com/mlsim/mlsim/wire"
 )
 
 // CreateGroup makes a group with this installation alone at epoch 0. The
@@ -30,6 +31,9 @@ func (c *Client) CreateGroup(groupID string) error {
 			return err
 		}
 		if err := saveGroupState(tx, groupID, 0, st); err != nil {
+			return err
+		}
+		if err := savePolicy(tx, groupID, 0, wire.DefaultPolicy(c.account)); err != nil {
 			return err
 		}
 		return logEpoch(tx, groupID, st, 0, nil, "create")

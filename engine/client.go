@@ -41,6 +41,12 @@ type Config struct {
 	KeyPackageLow   int // replenish when the directory holds fewer (2)
 	KeyPackageBatch int // how many to upload then (3)
 	PageSize        int // envelopes per query (32)
+
+	// Byzantine lets ForgeCommit publish commits the group's policy
+	// forbids. It exists for the simulator alone, which sets it to play a
+	// Byzantine member whose client skips its own permission check;
+	// production code never sets it, and without it ForgeCommit refuses.
+	Byzantine bool
 }
 
 // NoPastEpochs is Config.MaxPastEpochs for a window of no past epochs

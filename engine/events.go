@@ -33,6 +33,15 @@ const (
 	// directory's (a member account's new or revoked installation); an
 	// UPDATE_INSTALLATIONS intent was recorded.
 	EvInstallationsDiffer EventKind = "installations_differ"
+	// EvPermissionRefused: an intent the group's policy does not let the
+	// sender perform ended FAILED permission, unpublished.
+	EvPermissionRefused EventKind = "permission_refused"
+	// EvPermissionRejected: a receiver rejected a commit that violates the
+	// policy of its epoch.
+	EvPermissionRejected EventKind = "permission_rejected"
+	// EvUnauthorizedPublished: a Byzantine client (Config.Byzantine, the
+	// simulator only) published a commit its own check refuses.
+	EvUnauthorizedPublished EventKind = "unauthorized_commit_published"
 )
 
 // Event is one thing that happened.

@@ -30,6 +30,17 @@ func (c *Client) judgeCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 		ev.add(EvPayloadRejected, g.ID, env.Seq, 0, "epoch 0 commit names another creator")
 		return rejectOwn(tx, ev, o, env.Seq, "bad creator")
 	}
+	// The policy of the commit's epoch (the one the client is at: a
+	// commit for another epoch was rejected above) decides what the
+	// sender may do; a violation is rejected by everyone, permanently.
+	if why, err := c.permitted(tx, g, e); err != nil || why != "" {
+		if err != nil {
+			return err
+		}
+		ev.add(EvPermissionRejected, g.ID, env.Seq, 0, "%s", why)
+		ev.add(EvPayloadRejected, g.ID, env.Seq, 0, "not permitted: %s", why)
+		return rejectOwn(tx, ev, o, env.Seq, "not permitted")
+	}
 	if o != nil {
 		return c.acceptOwnCommit(tx, ev, g, env, e, hash, o)
 	}
@@ -87,6 +98,21 @@ func (c *Client) acceptOwnCommit(tx Tx, ev *events, g groupRow, env TopicEnvelop
 	return err
 }
 
+// permitted judges a commit against the group's policy in the client's
+// current epoch (the commit's): what it does that the policy does not let
+// its sender do, "" if nothing.
+func (c *Client) permitted(tx Tx, g groupRow, e *wire.Envelope) (string, error) {
+	pol, err := loadPolicy(tx, g.ID)
+	if err != nil {
+		return "", err
+	}
+	mem, err := members(tx, g.ID)
+	if err != nil {
+		return "", err
+	}
+	return policyViolation(pol, e.Sender, sortedMembers(mem), e.Added, e.Removed, e.Policy), nil
+}
+
 // applyCommit moves the group into the commit's epoch: members per the
 // manifest, the new state, and a membership message.
 func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e *wire.Envelope, hash [32]byte, next GroupState) error {
@@ -105,6 +131,9 @@ func (c *Client) applyCommit(tx Tx, ev *events, g groupRow, env TopicEnvelope, e
 		}
 	}
 	if err := c.enterEpoch(tx, g, next); err != nil {
+		return err
+	}
+	if err := savePolicy(tx, g.ID, g.Epoch+1, e.Policy); err != nil {
 		return err
 	}
 	if err := logEpoch(tx, g.ID, next, env.Seq, hash[:], "commit"); err != nil {

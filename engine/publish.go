@@ -136,6 +136,9 @@ func (c *Client) finish(in intent.Intent, to intent.State, reason intent.Reason,
 			if reason == intent.ReasonGroupCap {
 				ev.add(EvWidthCapped, in.GroupID, 0, in.ID, "")
 			}
+			if reason == intent.ReasonPermission {
+				ev.add(EvPermissionRefused, in.GroupID, 0, in.ID, "%s", in.Kind)
+			}
 		}
 		return nil
 	})

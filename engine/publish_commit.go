@@ -16,6 +16,11 @@ type commitPlan struct {
 	addKPs  [][]byte
 	removes []string
 	skipped []string // installations with no key package left
+	// policy is the policy the commit carries (the next epoch's);
+	// violation what the commit would do that the current policy does not
+	// let the committer do ("" if nothing).
+	policy    wire.Policy
+	violation string
 }
 
 // planCommit reads what the commit must do. It asks the directory (network
@@ -31,9 +36,13 @@ type commitPlan struct {
 func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commitPlan, bool, error) {
 	var plan commitPlan
 	var mem map[string]uint64
+	var pol wire.Policy
 	if err := c.cfg.Store.View(func(tx Tx) error {
 		var err error
-		mem, err = members(tx, g.ID)
+		if mem, err = members(tx, g.ID); err != nil {
+			return err
+		}
+		pol, err = loadPolicy(tx, g.ID)
 		return err
 	}); err != nil {
 		return plan, false, err
@@ -69,6 +78,11 @@ func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commit
 	if err := c.planAlignment(&plan, &dir, mem, removed, seen); err != nil {
 		return plan, false, err
 	}
+	if !mayAct(pol, c.account, pol.RemoveAccount) {
+		keepAccounts(&plan, ownRemoves, mem)
+	}
+	plan.policy = applyPolicyIntent(pol, in)
+	plan.violation = policyViolation(pol, c.self, sortedMembers(mem), plan.addIDs, plan.removes, plan.policy)
 	var nothing bool
 	switch in.Kind {
 	case intent.AddMembers:
@@ -77,6 +91,10 @@ func (c *Client) planCommit(g groupRow, in intent.Intent, st GroupState) (commit
 		nothing = ownRemoves == 0
 	case intent.UpdateInstallations:
 		nothing = len(plan.addIDs) == 0 && len(plan.removes) == 0
+	case intent.UpdateAdmins:
+		nothing = slices.Equal(plan.policy.Admins, pol.Admins)
+	case intent.UpdatePolicy:
+		nothing = plan.policy.Levels() == pol.Levels()
 	}
 	return plan, nothing, nil
 }
@@ -192,6 +210,11 @@ func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, err
 	if nothing {
 		return c.finish(in, intent.Committed, intent.ReasonNoop, g.Epoch, plan.skipped)
 	}
+	if plan.violation != "" {
+		// Refused before publishing: the group's policy does not let
+		// this account do what the intent would.
+		return c.finish(in, intent.Failed, intent.ReasonPermission, g.Epoch, plan.skipped)
+	}
 	if widthAfter(st, len(plan.addIDs)) > c.cfg.WidthCap {
 		return c.finish(in, intent.Failed, intent.ReasonGroupCap, g.Epoch, plan.skipped)
 	}
@@ -205,7 +228,7 @@ func (c *Client) publishCommit(g groupRow, in intent.Intent) (PublishResult, err
 		return c.buildFailed(in, err)
 	}
 	env := wire.Envelope{Kind: wire.KindCommit, GroupID: g.ID, Epoch: g.Epoch, Sender: c.self,
-		Proposals: built.Proposals, Added: plan.addIDs, Removed: plan.removes, MLS: built.Commit}
+		Proposals: built.Proposals, Added: plan.addIDs, Removed: plan.removes, Policy: plan.policy, MLS: built.Commit}
 	if g.Epoch == 0 {
 		env.Creator = c.self
 	}

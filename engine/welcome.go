@@ -183,6 +183,11 @@ func (c *Client) processWelcome(topic string, env TopicEnvelope, commit *TopicEn
 		if err := c.startMembership(tx, w, st, held, env.TimestampNs, used); err != nil {
 			return err
 		}
+		// The policy of the epoch we enter is the one the commit that
+		// added us carries: every member of its epoch checked it.
+		if err := savePolicy(tx, w.GroupID, w.Epoch, added.Policy); err != nil {
+			return err
+		}
 		// The commit that added us, stored at the epoch we enter (the
 		// first we hold keys for): the joiner's cursor is then at its
 		// last stored message, like every member's.

@@ -15,11 +15,18 @@ const (
 	// and removes revoked ones. A client records it when it sees a
 	// difference; every other commit carries the same changes too.
 	UpdateInstallations Kind = 5
+	// UpdateAdmins changes the group's admin list (publish data: lines
+	// "+account" or "-account"); it needs the policy's change-admins level.
+	UpdateAdmins Kind = 6
+	// UpdatePolicy changes the group policy's levels (publish data: lines
+	// "action=level", docs/SCHEMA.md); it needs the change-policy level.
+	UpdatePolicy Kind = 7
 )
 
 var kindNames = map[Kind]string{
 	SendMessage: "SEND_MESSAGE", AddMembers: "ADD_MEMBERS",
 	RemoveMembers: "REMOVE_MEMBERS", KeyUpdate: "KEY_UPDATE", UpdateInstallations: "UPDATE_INSTALLATIONS",
+	UpdateAdmins: "UPDATE_ADMINS", UpdatePolicy: "UPDATE_POLICY",
 }
 
 func (k Kind) String() string {
@@ -69,11 +76,16 @@ const (
 	ReasonRemoved Reason = "removed"
 	// ReasonInvalid: FAILED, rejected as invalid too many times (rule 8).
 	ReasonInvalid Reason = "invalid"
+	// ReasonPermission: FAILED before publishing, the group's policy does
+	// not let the sender's account do what the intent would.
+	ReasonPermission Reason = "permission"
 )
 
 // Permitted says whether a FAILED intent with this reason is allowed at the
 // end of a correct run (L2).
-func (r Reason) Permitted() bool { return r == ReasonGroupCap || r == ReasonRemoved }
+func (r Reason) Permitted() bool {
+	return r == ReasonGroupCap || r == ReasonRemoved || r == ReasonPermission
+}
 
 // Legal reports whether an intent may move from one state to another
 // (with the reason it ends with). A state may always stay where it is.

@@ -27,7 +27,7 @@ func TestLegal(t *testing.T) {
 }
 
 func TestPermitted(t *testing.T) {
-	for r, want := range map[Reason]bool{ReasonGroupCap: true, ReasonRemoved: true, ReasonInvalid: false, ReasonNoop: false, ReasonNone: false} {
+	for r, want := range map[Reason]bool{ReasonGroupCap: true, ReasonRemoved: true, ReasonPermission: true, ReasonInvalid: false, ReasonNoop: false, ReasonNone: false} {
 		if r.Permitted() != want {
 			t.Errorf("%q.Permitted() = %t", r, !want)
 		}

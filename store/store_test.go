@@ -31,7 +31,7 @@ func TestMigrationsAndReopen(t *testing.T) {
 	}))
 	require.Equal(t, 7, cur)
 	require.Equal(t, SchemaVersion(), version)
-	require.Equal(t, 4, version)
+	require.Equal(t, 5, version)
 }
 
 // A failed or panicking transaction leaves nothing behind, and the one

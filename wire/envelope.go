@@ -50,6 +50,11 @@ type Envelope struct {
 	// Creator is set iff Epoch == 0, on commits and messages alike: epoch
 	// 0 has one member, the creator, and no earlier commit names it.
 	Creator string
+	// Policy (commit): the group's policy in the epoch the commit leads
+	// into. Every receiver checks it against the policy of the commit's
+	// epoch (a change needs its permission); a joiner takes it from the
+	// commit that added it. MLS does not authenticate it (docs/DECISIONS.md).
+	Policy Policy
 
 	// Application: the per-(sender, epoch) counter and the message id.
 	Counter   uint64
@@ -60,11 +65,11 @@ type Envelope struct {
 
 // Encode returns the canonical encoding.
 func (e *Envelope) Encode() []byte {
-	size := 16*binary.MaxVarintLen64 + len(e.GroupID) + len(e.Sender) + len(e.MessageID) + len(e.Creator) + len(e.MLS)
+	size := 24*binary.MaxVarintLen64 + len(e.Policy.SuperAdmin) + len(e.GroupID) + len(e.Sender) + len(e.MessageID) + len(e.Creator) + len(e.MLS)
 	for _, p := range e.Proposals {
 		size += binary.MaxVarintLen64 + len(p)
 	}
-	for _, list := range [][]string{e.Added, e.Removed} {
+	for _, list := range [][]string{e.Added, e.Removed, e.Policy.Admins} {
 		for _, s := range list {
 			size += binary.MaxVarintLen64 + len(s)
 		}
@@ -81,6 +86,7 @@ func (e *Envelope) Encode() []byte {
 		w.strings(e.Added)
 		w.strings(e.Removed)
 		w.string(e.Creator)
+		w.policy(e.Policy)
 	case KindApplication:
 		w.uint(e.Counter)
 		w.string(e.MessageID)
@@ -110,6 +116,7 @@ func Decode(payload []byte) (*Envelope, error) {
 		e.Added = r.strings()
 		e.Removed = r.strings()
 		e.Creator = r.string()
+		e.Policy = r.policy()
 	case KindApplication:
 		e.Counter = r.uint()
 		e.MessageID = r.string()
@@ -144,6 +151,8 @@ func (e *Envelope) check() error {
 		return fmt.Errorf("%w: message id is not the sender's", ErrMalformed)
 	case len(e.MLS) == 0:
 		return fmt.Errorf("%w: no MLS content", ErrMalformed)
+	case e.Kind == KindCommit:
+		return e.Policy.Check()
 	}
 	return nil
 }
