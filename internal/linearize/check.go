@@ -28,9 +28,14 @@ type Info struct {
 	// Result is porcupine's verdict: Ok, Illegal (not linearizable: a
 	// violation) or Unknown (the timeout ran out first).
 	Result porcupine.CheckResult
-	// Ops, Publishes, Queries, Unknown (publishes of unknown outcome) and
-	// Topics count the history checked.
+	// Ops counts the operations porcupine checked; Publishes, Queries,
+	// Unknown (publishes of unknown outcome) and Topics the history.
 	Ops, Publishes, Queries, Unknown, Topics int
+	// Pinned publishes of unknown outcome a read showed, checked at that
+	// seq; Unseen ones no read showed with every seq up to the topic's
+	// highest observed one taken by another operation, so they were
+	// appended after every observation or never: left out.
+	Pinned, Unseen int
 	// Failing names the topics whose history is not linearizable.
 	Failing []string
 	// Elapsed is how long porcupine took.
@@ -59,7 +64,7 @@ func (o Options) Check(h History) (bool, *Info) {
 		timeout = 0
 	}
 	in := &Info{model: NewModel(o.MaxPage)}
-	ops := in.operations(h)
+	ops := in.operations(h, true)
 	start := time.Now()
 	in.Result, in.info = porcupine.CheckOperationsVerbose(in.model, ops, timeout)
 	in.Elapsed = time.Since(start)
@@ -73,8 +78,9 @@ func (o Options) Check(h History) (bool, *Info) {
 // is the *Op; a publish of unknown outcome returns after everything else.
 // ClientId is a lane per client: a call overlapping an earlier call of
 // the same client (or one that never returned) takes another lane, as
-// porcupine's drawing wants one call at a time per lane.
-func (in *Info) operations(h History) []porcupine.Operation {
+// porcupine's drawing wants one call at a time per lane. settle: see
+// settleUnknown.
+func (in *Info) operations(h History, settle bool) []porcupine.Operation {
 	var kept []*Op
 	var end int64
 	for i := range h {
@@ -89,10 +95,13 @@ func (in *Info) operations(h History) []porcupine.Operation {
 			op.Pending, op.Unknown = false, true
 		}
 		if op.Unknown {
-			op.Return = 0
+			op.Return, op.Seq, op.TimestampNs = 0, 0, 0
 		}
 		end = max(end, op.Call, op.Return)
 		kept = append(kept, &op)
+	}
+	if settle {
+		kept = in.settleUnknown(kept)
 	}
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].Call < kept[j].Call })
 	type lane struct {
@@ -137,6 +146,80 @@ func (in *Info) operations(h History) []porcupine.Operation {
 		})
 	}
 	in.Ops, in.Topics = len(out), len(topics)
+	in.Publishes += in.Unseen
+	return out
+}
+
+// settleUnknown uses what the history shows of publishes of unknown
+// outcome, which porcupine would otherwise try at every point after their
+// call (the search grows with their number). Per topic, for an unknown
+// publish whose payload no other publish of the topic sent:
+//   - a read showed the payload at seq s: only this publish can have put
+//     it there, so it is checked as the append that got s (Seq pinned; its
+//     return stays unknown);
+//   - no read showed it, and every seq from 1 to the highest the topic's
+//     answers show (heads, publish answers) is taken by a known publish or
+//     shown by a read: it cannot sit at any of them, so it was appended
+//     after every answer observed or never, which is what porcupine would
+//     conclude placing it last; it is left out.
+//
+// Neither changes the verdict; both keep the search small.
+func (in *Info) settleUnknown(ops []*Op) []*Op {
+	type topic struct {
+		sent   map[Digest]int    // publishes of each payload
+		seen   map[Digest]uint64 // the lowest seq a read showed it at
+		taken  map[uint64]bool   // seqs a known publish got or a read showed
+		newest uint64
+	}
+	by := map[string]*topic{}
+	for _, op := range ops {
+		t := by[op.Topic]
+		if t == nil {
+			t = &topic{sent: map[Digest]int{}, seen: map[Digest]uint64{}, taken: map[uint64]bool{}}
+			by[op.Topic] = t
+		}
+		switch op.Kind {
+		case Publish:
+			t.sent[op.Payload]++
+			if !op.Unknown {
+				t.taken[op.Seq] = true
+				t.newest = max(t.newest, op.Seq)
+			}
+		case Query:
+			t.newest = max(t.newest, op.Head)
+			for _, r := range op.Records {
+				t.taken[r.Seq] = true
+				if s, ok := t.seen[r.Payload]; !ok || r.Seq < s {
+					t.seen[r.Payload] = r.Seq
+				}
+			}
+		}
+	}
+	complete := map[string]bool{}
+	for name, t := range by {
+		complete[name] = true
+		for s := uint64(1); s <= t.newest; s++ {
+			if !t.taken[s] {
+				complete[name] = false
+				break
+			}
+		}
+	}
+	out := ops[:0]
+	for _, op := range ops {
+		t := by[op.Topic]
+		if op.Kind == Publish && op.Unknown && t.sent[op.Payload] == 1 {
+			if s, ok := t.seen[op.Payload]; ok {
+				op.Seq = s
+				in.Pinned++
+			} else if complete[op.Topic] {
+				in.Unseen++
+				in.Unknown++
+				continue
+			}
+		}
+		out = append(out, op)
+	}
 	return out
 }
 
@@ -168,8 +251,11 @@ func (in *Info) WriteHTML(path string) error {
 
 func (in *Info) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d ops (%d publishes, %d unknown; %d queries) on %d topics, checked in %s",
-		in.Result, in.Ops, in.Publishes, in.Unknown, in.Queries, in.Topics, in.Elapsed.Round(time.Microsecond))
+	fmt.Fprintf(&b, "%s: %d ops checked (%d publishes", in.Result, in.Ops, in.Publishes)
+	if in.Unknown > 0 {
+		fmt.Fprintf(&b, ", %d of unknown outcome: %d seen by a read, %d unseen and left out", in.Unknown, in.Pinned, in.Unseen)
+	}
+	fmt.Fprintf(&b, "; %d queries) on %d topics in %s", in.Queries, in.Topics, in.Elapsed.Round(time.Microsecond))
 	if len(in.Failing) > 0 {
 		fmt.Fprintf(&b, "; not linearizable: %s", strings.Join(in.Failing, ", "))
 	}

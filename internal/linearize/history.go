@@ -114,7 +114,10 @@ func (h History) WriteJSON(w io.Writer) error {
 }
 
 // ReadHistory reads JSON lines written by WriteJSON or by a Recorder's
-// sink. Of the lines of one operation (client and ID) the last wins; an
+// sink (several files may be concatenated: the processes of a run, a
+// process and its restarts). Of the lines of one operation (client, ID
+// and call time, so a restarted process counting from 1 again under the
+// same name is told apart) the last wins; an
 // operation still pending at the end is a publish of unknown outcome or a
 // query that is left out (the process died during the call). A last line
 // cut short is ignored.
@@ -122,6 +125,7 @@ func ReadHistory(r io.Reader) (History, error) {
 	type key struct {
 		client string
 		id     uint64
+		call   int64
 	}
 	at := map[key]int{}
 	var out History
@@ -141,7 +145,7 @@ func ReadHistory(r io.Reader) (History, error) {
 			bad = fmt.Errorf("history line %d: %w", n, err)
 			continue
 		}
-		k := key{op.Client, op.ID}
+		k := key{op.Client, op.ID, op.Call}
 		if i, ok := at[k]; ok && op.ID != 0 {
 			out[i] = op
 			continue

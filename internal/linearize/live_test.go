@@ -3,7 +3,9 @@ package linearize_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -194,5 +196,52 @@ func TestUnknownOutcomesStayLinearizable(t *testing.T) {
 	info := mustBeLinearizable(t, w.run(t, addr))
 	if info.Unknown == 0 {
 		t.Fatalf("no unknown outcome was recorded: %s", info)
+	}
+}
+
+// What the recorder keeps of refused and failed calls: a publish topicd
+// refuses (INVALID_ARGUMENT: nothing stored) and a failed query are left
+// out; a publish to a server that is gone is an unknown outcome.
+func TestRecorderClassifiesFailures(t *testing.T) {
+	store := topictest.SQLite(t)
+	t.Cleanup(func() { _ = store.Close() })
+	srv, err := topicd.New(topicd.Config{Storage: store, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+	rec := linearize.NewRecorder("c")
+	tr := dial(t, lis.Addr().String(), rec, 2*time.Second).For("c/1")
+	if err := tr.Publish("group/g", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Publish("group/g", nil); err == nil {
+		t.Fatal("an empty payload was accepted")
+	}
+	if _, err := tr.Query("", 0, 0); err == nil {
+		t.Fatal("a query of no topic was answered")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Publish("group/g", []byte("y")); err == nil {
+		t.Fatal("a publish to a stopped server succeeded")
+	}
+	h := rec.History()
+	if len(h) != 2 || h[0].Seq != 1 || h[0].Unknown || !h[1].Unknown || h[1].Payload != linearize.DigestOf([]byte("y")) {
+		t.Fatalf("history %+v", h)
+	}
+	if ok, info := linearize.Check(h); !ok {
+		t.Fatal(info)
 	}
 }

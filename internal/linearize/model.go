@@ -94,9 +94,13 @@ func step(maxPage int, s state, op *Op) (bool, state) {
 	switch op.Kind {
 	case Publish:
 		if op.Unknown {
-			// Appended, at whatever seq comes next; a read will show
-			// its timestamp. (Never stored: porcupine places it after
-			// everything else, where it changes nothing seen.)
+			// Appended, at whatever seq comes next (or at the seq a
+			// read showed it at, when Check pinned it); a read will
+			// show its timestamp. (Never stored: porcupine places it
+			// after everything else, where it changes nothing seen.)
+			if op.Seq != 0 && op.Seq != size+1 {
+				return false, s
+			}
 			return true, s.with(op.Topic, push(head, op.Payload, 0, false))
 		}
 		if op.Seq != size+1 {
@@ -121,30 +125,36 @@ func step(maxPage int, s state, op *Op) (bool, state) {
 		if want == 0 {
 			return true, s
 		}
-		// The records after op.After, newest first.
-		var path []*node
-		for n := head; n != nil && n.seq > op.After; n = n.prev {
-			path = append(path, n)
+		// Skip the records past the page, then compare the page's
+		// newest first.
+		n := head
+		for n.seq > op.After+want {
+			n = n.prev
 		}
-		learn := false
-		for i, r := range op.Records {
-			n := path[len(path)-1-i]
+		top, learn := n, false
+		for i := len(op.Records) - 1; i >= 0; i-- {
+			r := op.Records[i]
 			if r.Seq != n.seq || r.Payload != n.payload || (n.tsKnown && r.TimestampNs != n.ts) {
 				return false, s
 			}
 			learn = learn || !n.tsKnown
+			n = n.prev
 		}
 		if !learn {
 			return true, s
 		}
 		// A publish of unknown outcome read for the first time: its
-		// timestamp is now fixed for every later read.
-		n := path[len(path)-1].prev
-		for i := len(path) - 1; i >= 0; i-- {
-			old := path[i]
+		// timestamp is now fixed for every later read. The log is
+		// rebuilt from the page up.
+		var above []*node
+		for m := head; m != nil && m.seq > op.After; m = m.prev {
+			above = append(above, m)
+		}
+		for i := len(above) - 1; i >= 0; i-- {
+			old := above[i]
 			ts, known := old.ts, old.tsKnown
-			if j := len(path) - 1 - i; j < len(op.Records) && !known {
-				ts, known = op.Records[j].TimestampNs, true
+			if old.seq <= top.seq && !known {
+				ts, known = op.Records[old.seq-op.After-1].TimestampNs, true
 			}
 			n = push(n, old.payload, ts, known)
 		}
