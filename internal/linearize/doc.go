@@ -20,9 +20,9 @@
 // INVALID_ARGUMENT or FAILED_PRECONDITION (which store nothing) has an
 // unknown outcome: porcupine is given it as a call that returns after
 // everything else, so it may or may not have taken effect. A failed query
-// changed nothing and is left out. Times are a monotonic clock anchored to
-// the wall clock once per recorder, so recorders of several processes on
-// one machine can be merged.
+// changed nothing and is left out. Times are the machine's monotonic
+// clock (CLOCK_MONOTONIC), so recorders of several processes on one
+// machine can be merged ([Merge], [ReadFiles]).
 //
 // Checking: [Check] partitions the history by topic (porcupine's
 // P-compositionality: a history is linearizable iff each topic's is) and

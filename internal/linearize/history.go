@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 )
 
@@ -170,4 +171,24 @@ func ReadHistory(r io.Reader) (History, error) {
 		kept = append(kept, op)
 	}
 	return Merge(kept), nil
+}
+
+// ReadFiles reads the sinks of several recorders or processes (each file
+// on its own, so that one cut short does not spoil the next) and merges
+// them.
+func ReadFiles(paths ...string) (History, error) {
+	hs := make([]History, 0, len(paths))
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		h, err := ReadHistory(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		hs = append(hs, h)
+	}
+	return Merge(hs...), nil
 }

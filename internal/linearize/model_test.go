@@ -250,3 +250,42 @@ func plainCheck(h History) bool {
 	whole.Partition = nil
 	return porcupine.CheckOperations(whole, (&Info{}).operations(h, false))
 }
+
+// Two processes' sinks, the first cut short mid-line by a kill: read each
+// on its own and merged in the order of one machine-wide clock.
+func TestReadFilesMergesProcesses(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, cut bool, payloads ...string) string {
+		path := filepath.Join(dir, name+".jsonl")
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		r := NewRecorder(name)
+		r.Sink(f)
+		for _, p := range payloads {
+			id := r.Begin(Op{Kind: Publish, Topic: "t", Payload: DigestOf([]byte(p))})
+			r.End(id, Op{Seq: uint64(p[0] - '0'), TimestampNs: int64(p[0]-'0') * 100})
+		}
+		if cut {
+			_, _ = f.WriteString(`{"client":"` + name + `","id":`)
+		}
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	a := write("a", true, "1", "2")
+	b := write("b", false, "3")
+	h, err := ReadFiles(b, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 3 || h[0].Client != "a" || h[1].Client != "a" || h[2].Client != "b" || h[1].Return > h[2].Call {
+		t.Fatalf("merged %+v", h)
+	}
+	if ok, info := Check(h); !ok {
+		t.Fatal(info)
+	}
+}

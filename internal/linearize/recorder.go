@@ -51,12 +51,11 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
-// Now is the recorder's clock: nanoseconds, the wall clock when the
-// recorder was made plus the monotonic time since, so it never runs
-// backwards and is comparable across processes on one machine.
-func (r *Recorder) Now() int64 {
-	return r.base.UnixNano() + int64(time.Since(r.base))
-}
+// Now is the recorder's clock, in nanoseconds: the machine's monotonic
+// clock (CLOCK_MONOTONIC), which never runs backwards and is one clock for
+// every process on the machine, so the histories of a run's processes
+// merge.
+func (r *Recorder) Now() int64 { return machineClock(r.base) }
 
 // History is what was recorded so far, in call order; calls still in
 // progress are left out.
