@@ -70,6 +70,9 @@ var FaultSites = []FaultSite{
 	{ID: "EnsureKeyPackages/KeyPackageCount"},
 	{ID: "EnsureKeyPackages/UploadKeyPackages"}, // network error: the directory-error fault
 	{ID: "EnsureKeyPackages/tx"},
+	{ID: "ForgeCommit/FetchKeyPackage", Unreachable: forgeOnly},
+	{ID: "ForgeCommit/Installations", Unreachable: forgeOnly},
+	{ID: "ForgeCommit/Publish", Unreachable: forgeOnly},
 	{ID: "ProcessWelcomes/Query"},
 	{ID: "SendWelcomes/Publish"},
 	{ID: "SendWelcomes/tx"},
@@ -95,6 +98,10 @@ var FaultSites = []FaultSite{
 // rareInstallationsCheck is why the installations check's transaction is
 // Rare for every fault.
 const rareInstallationsCheck = "a client records UPDATE_INSTALLATIONS only as its group's designated member, seeing a difference with no commit intent open, and the schedule seldom arms a fault at that transaction: none in 800 seeds of default and crashy (2026-12-02); sim's TestFaultSitesScriptedRare forces each fault"
+
+// forgeOnly is why ForgeCommit's calls are left out of the pairs a sweep
+// must reach.
+const forgeOnly = "ForgeCommit is the simulator's Byzantine member (Config.Byzantine), run only by the permissions scenario's forge-commit, not by default or crashy; a fault there costs only the forged commit, which nothing retries"
 
 // FaultSiteKey is the key a (site, fault) pair is counted under.
 func FaultSiteKey(site, fault string) string { return site + " " + fault }

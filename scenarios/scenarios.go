@@ -29,6 +29,16 @@ func scale(m map[sim.Action]float64) map[sim.Action]float64 {
 
 func only(m map[sim.Action]float64) map[sim.Action]float64 { return m }
 
+// withPermissions adds the permission actions (admin and policy changes,
+// forged commits), which the default mix leaves out, to a scenario's
+// weights.
+func withPermissions(w map[sim.Action]float64) map[sim.Action]float64 {
+	w[sim.ActUpdateAdmins] = 3
+	w[sim.ActUpdatePolicy] = 3
+	w[sim.ActForgeCommit] = 3
+	return w
+}
+
 // withStreams adds the stream actions (subscriptions, their deliveries and
 // their faults) to a scenario's weights.
 func withStreams(w map[sim.Action]float64) map[sim.Action]float64 {
@@ -142,6 +152,13 @@ var all = []Scenario{
 		Description: "one Byzantine creator withholds every welcome; the report names it and exempts its joiners",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 10, Groups: 2, InitialMembers: 2,
 			Steps: 150, Weights: sim.DefaultWeights(), Swarm: true, Withholders: 1},
+	},
+	{
+		Name:        "permissions",
+		Description: "group policies change mid-run, admins come and go, refused intents, and Byzantine members forging commits the policy forbids (rejected by everyone)",
+		Params: sim.Params{Accounts: 5, InstallsPer: 2, MaxInstallations: 12, Groups: 2, InitialMembers: 3,
+			Steps: 150, Weights: withPermissions(scale(map[sim.Action]float64{sim.ActAdd: 1.5, sim.ActRemove: 3, sim.ActRevoke: 2,
+				sim.ActWelcomes: 3, sim.ActSendWelcomes: 3})), Swarm: true},
 	},
 }
 

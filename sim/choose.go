@@ -179,6 +179,8 @@ func (w *World) choose(a Action) Cmd {
 		return w.chooseRevoke()
 	case ActRace:
 		return w.chooseRace()
+	case ActUpdateAdmins, ActUpdatePolicy, ActForgeCommit:
+		return w.choosePolicy(a)
 	}
 	live := w.live()
 	if len(live) == 0 {

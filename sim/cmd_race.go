@@ -34,6 +34,23 @@ var raceChanges = []raceChange{
 		_, err := e.Send(group, []byte(body))
 		return err
 	}},
+	{name: "admins", arg: "+ACCOUNT|-ACCOUNT", record: func(e *engine.Client, group, change string) error {
+		add, remove, err := parseAdminChanges([]string{change})
+		if err != nil {
+			return err
+		}
+		_, err = e.UpdateAdmins(group, add, remove)
+		return err
+	}},
+	{name: "policy", arg: "ACTION=LEVEL", record: func(e *engine.Client, group, change string) error {
+		k, v, _ := strings.Cut(change, "=")
+		levels, err := parseLevels([]Opt{{k, v}})
+		if err != nil {
+			return err
+		}
+		_, err = e.UpdatePolicy(group, levels)
+		return err
+	}},
 }
 
 // raceUsage is the forms raceChanges accepts, "key-update|add:ACCOUNT|…".

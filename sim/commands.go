@@ -45,6 +45,12 @@ var commandDocs = []CommandDoc{
 	{Name: "update-installations", Usage: "INSTALLATION GROUP", min: 2, actor: 0, group: 1,
 		Summary: "record an UPDATE_INSTALLATIONS intent: add the member accounts' missing installations, remove revoked ones (upkeep records one when it sees a difference)",
 		Example: "update-installations alice/1 g0"},
+	{Name: "update-admins", Usage: "INSTALLATION GROUP +ACCOUNT|-ACCOUNT...", min: 3, actor: 0, group: 1,
+		Summary: "record an UPDATE_ADMINS intent: make accounts admins (+) or not (-); the group's policy says who may (default: the super admin, its creator's account)",
+		Example: "update-admins alice/1 g0 +bob"},
+	{Name: "update-policy", Usage: "INSTALLATION GROUP ACTION=LEVEL...", min: 2, actor: 0, group: 1,
+		Summary: "record an UPDATE_POLICY intent: who may add accounts (add), remove accounts (remove), change admins (admins), change the policy (policy): everyone, admins or super",
+		Example: "update-policy alice/1 g0 remove=admins"},
 	{Name: "consent", Usage: "INSTALLATION GROUP allowed|rejected", min: 3, actor: 0, group: 1,
 		Summary: "the user answers a group", Example: "consent bob/1 g0 allowed"},
 	// The client's engine: publish, sync, welcomes, key packages.
@@ -106,6 +112,9 @@ var commandDocs = []CommandDoc{
 	{Name: "revoke", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "the directory revokes the installation (a lost device): no longer listed under its account, no more key packages; members' commits remove it",
 		Example: "revoke bob/1"},
+	{Name: "forge-commit", Usage: "INSTALLATION GROUP remove:ACCOUNT|add:ACCOUNT|admin:ACCOUNT|policy:open", min: 3, actor: 0, group: 1,
+		Summary: "the installation plays a Byzantine member: it builds a commit its own permission check refuses (remove or add an account, make an account admin, open the policy to everyone) and publishes it; every client must reject it (skipped when the policy permits it)",
+		Example: "forge-commit bob/1 g0 remove:carol"},
 	{Name: "withhold", Usage: "INSTALLATION", min: 1, actor: 0, group: -1,
 		Summary: "the installation becomes a Byzantine member that drops every welcome it sends (believing them sent)",
 		Example: "withhold alice/1"},
@@ -194,6 +203,12 @@ func (w *World) dispatch(c Cmd) (result, error) {
 		return w.cmdKeyUpdate(c)
 	case "consent":
 		return w.cmdConsent(c)
+	case "update-admins":
+		return w.cmdUpdateAdmins(c)
+	case "update-policy":
+		return w.cmdUpdatePolicy(c)
+	case "forge-commit":
+		return w.cmdForgeCommit(c)
 	case "update-installations":
 		return w.cmdUpdateInstallations(c)
 	case "publish":

@@ -51,6 +51,12 @@ const (
 	// ActUpkeep runs one round of a client's production upkeep in the
 	// fault phase (a real client runs it periodically).
 	ActUpkeep Action = "upkeep"
+	// ActUpdateAdmins and ActUpdatePolicy change a group's permissions
+	// (or are refused); ActForgeCommit is a Byzantine member publishing a
+	// commit the policy forbids (the permissions scenario).
+	ActUpdateAdmins Action = "update-admins"
+	ActUpdatePolicy Action = "update-policy"
+	ActForgeCommit  Action = "forge-commit"
 )
 
 // AllActions lists every action in a fixed order: the schedule draws over
@@ -61,7 +67,7 @@ var AllActions = []Action{
 	ActCrash, ActRestart,
 	ActPublishLost, ActPublishAmbig, ActPublishDelayed, ActLandDelayed, ActQueryError, ActQueryShort,
 	ActPartition, ActUnpartition, ActStoreBusy, ActClockTie, ActClockJump, ActGarbage, ActDirectoryError,
-	ActRevoke, ActUpkeep,
+	ActRevoke, ActUpkeep, ActUpdateAdmins, ActUpdatePolicy, ActForgeCommit,
 	ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate, ActStreamDelay, ActStreamBreak, // streams.go
 }
 

@@ -91,6 +91,13 @@ func (w *World) queryTopic(group string) string {
 				if len(e.Removed) > 0 {
 					what += " removed=" + strings.Join(e.Removed, ",")
 				}
+				// A commit that claims a policy change shows the policy
+				// it carries.
+				if g != nil {
+					if p, ok := g.PolicyAt(e.Epoch); ok && !p.Equal(e.Policy) {
+						what += " policy=[" + e.Policy.String() + "]"
+					}
+				}
 			case e.Kind == wire.KindApplication:
 				what += fmt.Sprintf(" id=%s counter=%d", e.MessageID, e.Counter)
 			}

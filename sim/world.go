@@ -249,6 +249,8 @@ func (w *World) open(c *client) error {
 		Observer:       func(e engine.Event) { w.onEvent(id, e) },
 		WidthCap:       w.p.WidthCap,
 		MaxPastEpochs:  w.p.MaxPastEpochs,
+		// The simulator alone plays Byzantine members: forge-commit.
+		Byzantine: true,
 	})
 	if err != nil {
 		return fmt.Errorf("open %s: %w", c.id, err)
