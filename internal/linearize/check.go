@@ -29,8 +29,9 @@ type Info struct {
 	// violation) or Unknown (the timeout ran out first).
 	Result porcupine.CheckResult
 	// Ops counts the operations porcupine checked; Publishes, Queries,
-	// Unknown (publishes of unknown outcome) and Topics the history.
-	Ops, Publishes, Queries, Unknown, Topics int
+	// Deliveries, Unknown (publishes of unknown outcome) and Topics the
+	// history.
+	Ops, Publishes, Queries, Deliveries, Unknown, Topics int
 	// Pinned publishes of unknown outcome a read showed, checked at that
 	// seq; Unseen ones no read showed with every seq up to the topic's
 	// highest observed one taken by another operation, so they were
@@ -85,7 +86,7 @@ func (in *Info) operations(h History, settle bool) []porcupine.Operation {
 	var end int64
 	for i := range h {
 		op := h[i]
-		if op.Failed || (op.Kind != Publish && op.Kind != Query) {
+		if op.Failed || (op.Kind != Publish && op.Kind != Query && op.Kind != Delivery) {
 			continue
 		}
 		if op.Pending {
@@ -134,10 +135,13 @@ func (in *Info) operations(h History, settle bool) []porcupine.Operation {
 		if op.Unknown {
 			l.free = -1
 		}
-		if op.Kind == Publish {
+		switch op.Kind {
+		case Publish:
 			in.Publishes++
-		} else {
+		case Query:
 			in.Queries++
+		case Delivery:
+			in.Deliveries++
 		}
 		topics[op.Topic] = true
 		out = append(out, porcupine.Operation{
@@ -185,9 +189,10 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 				t.taken[op.Seq] = true
 				t.newest = max(t.newest, op.Seq)
 			}
-		case Query:
+		case Query, Delivery:
 			t.newest = max(t.newest, op.Head)
 			for _, r := range op.Records {
+				t.newest = max(t.newest, r.Seq)
 				t.taken[r.Seq] = true
 				if s, ok := t.seen[r.Payload]; !ok || r.Seq < s {
 					t.seen[r.Payload] = r.Seq
@@ -255,7 +260,11 @@ func (in *Info) String() string {
 	if in.Unknown > 0 {
 		fmt.Fprintf(&b, ", %d of unknown outcome: %d seen by a read, %d unseen and left out", in.Unknown, in.Pinned, in.Unseen)
 	}
-	fmt.Fprintf(&b, "; %d queries) on %d topics in %s", in.Queries, in.Topics, in.Elapsed.Round(time.Microsecond))
+	fmt.Fprintf(&b, "; %d queries", in.Queries)
+	if in.Deliveries > 0 {
+		fmt.Fprintf(&b, "; %d deliveries", in.Deliveries)
+	}
+	fmt.Fprintf(&b, ") on %d topics in %s", in.Topics, in.Elapsed.Round(time.Microsecond))
 	if len(in.Failing) > 0 {
 		fmt.Fprintf(&b, "; not linearizable: %s", strings.Join(in.Failing, ", "))
 	}

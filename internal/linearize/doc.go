@@ -15,8 +15,10 @@
 // server's order like any other.
 //
 // Recording: a [Recorder] per client wraps its gRPC calls
-// ([Recorder.DialOption] for nettransport.Options.DialOptions, or
-// [Recorder.Interceptor]). A publish that failed with anything but
+// ([Recorder.DialOptions] for nettransport.Options.DialOptions, or
+// [Recorder.Interceptor] and [Recorder.StreamInterceptor]); each envelope
+// a Subscribe stream delivers is a [Delivery], checked as a read of that
+// one record at the instant it arrived. A publish that failed with anything but
 // INVALID_ARGUMENT or FAILED_PRECONDITION (which store nothing) has an
 // unknown outcome: porcupine is given it as a call that returns after
 // everything else, so it may or may not have taken effect. A failed query

@@ -46,6 +46,9 @@ const (
 	Publish Kind = "publish"
 	// Query read a page of a topic.
 	Query Kind = "query"
+	// Delivery is one envelope a subscription delivered (Records holds
+	// it; Call is its arrival, as Return).
+	Delivery Kind = "delivery"
 )
 
 // Record is one envelope as a query returned it.

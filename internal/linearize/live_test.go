@@ -20,8 +20,9 @@ import (
 	"github.com/mlsim/mlsim/topicd"
 )
 
-// workload is what concurrent clients do against topicd servers: each of
-// clients goroutines makes ops calls, publishes (unique payloads) and
+// workload is what concurrent clients do against topicd servers, while a
+// subscriber follows every topic: each of clients goroutines makes ops
+// calls, publishes (unique payloads) and
 // queries (after a seq it has seen or 0, limits 0, 1, 3, 10) on topics
 // at random, each client over a connection of its own to one of addrs
 // (round robin), recorded. Then one client makes a tail of four
@@ -44,7 +45,19 @@ func (w workload) run(t *testing.T, addrs ...string) linearize.History {
 	for i := range topics {
 		topics[i] = fmt.Sprintf("group/g%d", i)
 	}
-	recs := make([]*linearize.Recorder, w.clients)
+	recs := make([]*linearize.Recorder, w.clients, w.clients+1)
+	// A subscriber of every topic, from before the first publish to the
+	// end: its deliveries are recorded too.
+	sub := linearize.NewRecorder("subscriber")
+	recs = append(recs, sub)
+	subTr := dial(t, addrs[len(addrs)-1], sub, w.timeout).For("subscriber/1")
+	for _, topic := range append(topics, "group/tail") {
+		st, err := subTr.Subscribe(topic, 0)
+		if err != nil {
+			t.Fatalf("subscribe %s: %v", topic, err)
+		}
+		defer st.Close()
+	}
 	var wg sync.WaitGroup
 	for c := range w.clients {
 		recs[c] = linearize.NewRecorder(fmt.Sprintf("c%d", c))
@@ -98,7 +111,7 @@ func dial(t *testing.T, addr string, rec *linearize.Recorder, timeout time.Durat
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cl, err := nettransport.Dial(ctx, addr, nettransport.Options{Timeout: timeout, DialOptions: []grpc.DialOption{rec.DialOption()}})
+	cl, err := nettransport.Dial(ctx, addr, nettransport.Options{Timeout: timeout, DialOptions: rec.DialOptions()})
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
@@ -152,7 +165,7 @@ var healthy = workload{clients: 6, ops: 60, topics: 4, seed: 1}
 func TestTopicdOverSQLiteIsLinearizable(t *testing.T) {
 	addr := serve(t, topictest.SQLite(t))
 	info := mustBeLinearizable(t, healthy.run(t, addr))
-	if info.Publishes < 100 || info.Queries < 100 || info.Topics != healthy.topics+1 {
+	if info.Publishes < 100 || info.Queries < 100 || info.Deliveries == 0 || info.Topics != healthy.topics+1 {
 		t.Fatalf("a thin history: %s", info)
 	}
 }

@@ -131,36 +131,61 @@ func step(maxPage int, s state, op *Op) (bool, state) {
 		for n.seq > op.After+want {
 			n = n.prev
 		}
-		top, learn := n, false
+		unknownTs := false
 		for i := len(op.Records) - 1; i >= 0; i-- {
 			r := op.Records[i]
 			if r.Seq != n.seq || r.Payload != n.payload || (n.tsKnown && r.TimestampNs != n.ts) {
 				return false, s
 			}
-			learn = learn || !n.tsKnown
+			unknownTs = unknownTs || !n.tsKnown
 			n = n.prev
 		}
-		if !learn {
+		if !unknownTs {
 			return true, s
 		}
-		// A publish of unknown outcome read for the first time: its
-		// timestamp is now fixed for every later read. The log is
-		// rebuilt from the page up.
-		var above []*node
-		for m := head; m != nil && m.seq > op.After; m = m.prev {
-			above = append(above, m)
+		return true, s.with(op.Topic, learn(head, n, op.Records))
+	case Delivery:
+		if len(op.Records) != 1 {
+			return false, s
 		}
-		for i := len(above) - 1; i >= 0; i-- {
-			old := above[i]
-			ts, known := old.ts, old.tsKnown
-			if old.seq <= top.seq && !known {
-				ts, known = op.Records[old.seq-op.After-1].TimestampNs, true
-			}
-			n = push(n, old.payload, ts, known)
+		r := op.Records[0]
+		if r.Seq == 0 || r.Seq > size {
+			return false, s
 		}
-		return true, s.with(op.Topic, n)
+		n := head
+		for n.seq > r.Seq {
+			n = n.prev
+		}
+		if r.Payload != n.payload || (n.tsKnown && r.TimestampNs != n.ts) {
+			return false, s
+		}
+		if n.tsKnown {
+			return true, s
+		}
+		return true, s.with(op.Topic, learn(head, n.prev, op.Records))
 	}
 	return false, s
+}
+
+// learn is the log head with the timestamps recs show set on records of
+// publishes of unknown outcome no read had shown (fixed from now on for
+// every later read): the records above base (where recs start) are
+// rebuilt on it.
+func learn(head, base *node, recs []Record) *node {
+	var above []*node
+	for m := head; m != base; m = m.prev {
+		above = append(above, m)
+	}
+	n, first := base, length(base)+1
+	for i := len(above) - 1; i >= 0; i-- {
+		old := above[i]
+		ts, known := old.ts, old.tsKnown
+		if j := old.seq - first; j < uint64(len(recs)) && !known {
+			ts, known = recs[j].TimestampNs, true
+		}
+		n = push(n, old.payload, ts, known)
+	}
+	return n
 }
 
 // NewModel is the porcupine model of topicd's topics: a totally ordered
@@ -242,6 +267,11 @@ func describeOp(op *Op) string {
 		}
 		b.WriteString("]")
 		return b.String()
+	case Delivery:
+		if len(op.Records) == 1 {
+			r := op.Records[0]
+			return fmt.Sprintf("delivery(%s) %d:%s", op.Topic, r.Seq, r.Payload)
+		}
 	}
 	return fmt.Sprintf("%s(%s)", op.Kind, op.Topic)
 }

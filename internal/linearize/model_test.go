@@ -46,6 +46,13 @@ func read(client, topic string, call, ret int64, after uint64, limit int, head u
 	return op
 }
 
+// deliv is a subscription's delivery arriving at time at.
+func deliv(client, topic string, at int64, rec string) Op {
+	op := read(client, topic, at, at, 0, 0, 0, rec)
+	op.Kind = Delivery
+	return op
+}
+
 var histories = []struct {
 	name string
 	ok   bool
@@ -90,6 +97,11 @@ var histories = []struct {
 	{"two unknown copies of one payload, one landed", true, History{
 		lost("a", "t", "x", 0), lost("a", "t", "x", 1),
 		read("c", "t", 7, 8, 0, 0, 1, "1:x@42"),
+	}},
+	{"deliveries of what was stored, one during its publish", true, History{
+		pub("a", "t", "x", 0, 10, 1), deliv("s", "t", 5, "1:x"),
+		lost("a", "t", "y", 11), deliv("s", "t", 20, "2:y@42"),
+		read("c", "t", 21, 22, 1, 0, 2, "2:y@42"),
 	}},
 	{"topics are independent", true, History{
 		pub("a", "t", "x", 0, 1, 1), pub("a", "u", "x", 2, 3, 1),
@@ -145,6 +157,15 @@ var histories = []struct {
 	{"an unseen unknown publish cannot explain a head beyond the answers", false, History{
 		pub("a", "t", "x", 0, 1, 1), lost("b", "t", "u", 2),
 		read("c", "t", 5, 6, 0, 0, 3, "1:x", "2:w", "3:v"),
+	}},
+	{"a delivery before anything was published", false, History{
+		deliv("s", "t", 1, "1:x"), pub("a", "t", "x", 2, 3, 1),
+	}},
+	{"a delivery unlike what a read shows at its seq", false, History{
+		pub("a", "t", "x", 0, 1, 1), deliv("s", "t", 2, "1:z"),
+	}},
+	{"two deliveries of an unknown publish with two timestamps", false, History{
+		lost("a", "t", "x", 0), deliv("s", "t", 5, "1:x@42"), deliv("r", "t", 6, "1:x@43"),
 	}},
 	{"a read timestamp unlike the publish's answer", false, History{
 		pub("a", "t", "x", 0, 1, 1),

@@ -84,6 +84,18 @@ func (r *Recorder) Begin(op Op) uint64 {
 	return op.ID
 }
 
+// delivered records a delivery that arrived now.
+func (r *Recorder) delivered(topic string, rec Record) {
+	now := r.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next++
+	op := Op{Client: r.name, ID: r.next, Kind: Delivery, Topic: topic, Call: now, Return: now, Records: []Record{rec}}
+	r.at[op.ID] = len(r.ops)
+	r.ops = append(r.ops, op)
+	r.write(op)
+}
+
 // End records the answer to call id: a publish's Seq and TimestampNs, a
 // query's Head and Records.
 func (r *Recorder) End(id uint64, answer Op) {
@@ -130,10 +142,49 @@ func (r *Recorder) write(op Op) {
 	r.err = err
 }
 
-// DialOption records the client's Publish and Query calls (for
-// nettransport.Options.DialOptions or grpc.NewClient).
-func (r *Recorder) DialOption() grpc.DialOption {
-	return grpc.WithChainUnaryInterceptor(r.Interceptor())
+// DialOptions record the client's Publish and Query calls and its
+// subscriptions' deliveries (for nettransport.Options.DialOptions or
+// grpc.NewClient).
+func (r *Recorder) DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{
+		grpc.WithChainUnaryInterceptor(r.Interceptor()),
+		grpc.WithChainStreamInterceptor(r.StreamInterceptor()),
+	}
+}
+
+// StreamInterceptor records each envelope a Subscribe stream delivers as
+// a Delivery: the record was stored when it arrived (a record, once
+// stored, stays, so the instant of arrival is as good as any since the
+// subscription opened).
+func (r *Recorder) StreamInterceptor() grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		cs, err := streamer(ctx, desc, cc, method, opts...)
+		if err != nil || method != topicv1.TopicService_Subscribe_FullMethodName {
+			return cs, err
+		}
+		return &recordedStream{ClientStream: cs, r: r}, nil
+	}
+}
+
+type recordedStream struct {
+	grpc.ClientStream
+	r     *Recorder
+	topic string
+}
+
+func (s *recordedStream) SendMsg(m any) error {
+	if q, ok := m.(*topicv1.SubscribeRequest); ok {
+		s.topic = q.GetTopic()
+	}
+	return s.ClientStream.SendMsg(m)
+}
+
+func (s *recordedStream) RecvMsg(m any) error {
+	err := s.ClientStream.RecvMsg(m)
+	if e, ok := m.(*topicv1.Envelope); ok && err == nil {
+		s.r.delivered(s.topic, Record{Seq: e.GetSeq(), TimestampNs: e.GetTimestampNs(), Payload: DigestOf(e.GetPayload())})
+	}
+	return err
 }
 
 // Interceptor records Publish and Query calls and passes every call on.
