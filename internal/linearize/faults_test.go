@@ -115,7 +115,7 @@ func TestBrokenServerIsNotLinearizable(t *testing.T) {
 		t.Run(fault, func(t *testing.T) {
 			store := newBroken(t, fault)
 			addr := serve(t, store)
-			w := workload{clients: 4, ops: 30, topics: 3, seed: 3}
+			w := workload{clients: 4, ops: 30, topics: 3, seed: 3, noSubscriber: true}
 			h := w.run(t, addr)
 			if store.fired.Load() == 0 {
 				t.Fatal("the fault never fired")
