@@ -436,6 +436,12 @@ var comparisons = []comparison{
 		w.c("c/1").msgs = append(w.c("c/1").msgs, m)
 	}, nil, ""},
 
+	{"L1/policy", "L1", `holds policy "super=a admins=b add=everyone`, func(w *world) {
+		p := wire.DefaultPolicy("a")
+		p.Admins = []string{"b"}
+		w.c("b/1").policy = &p
+	}, nil, ""},
+
 	// S13 policy obeyed (checkEpoch; justifiedRefusal in transitions)
 	{"S13/enters-by-forbidden-commit", "S13", "entered epoch 3 by the commit at seq 10, which the policy of its epoch forbids: not permitted: b may not change the policy", func(w *world) {
 		e := commit(2, "b/1", nil, nil)

@@ -110,6 +110,10 @@ type client struct {
 	intents []intentRow
 	trans   []transRow
 	msgs    []msgRow
+	// policy, if set, is the group policy every group row of the client
+	// is written with; otherwise the default with account a as super
+	// admin (every fixture's creator is a/1).
+	policy *wire.Policy
 }
 
 // world is everything a checker reads.
@@ -316,6 +320,11 @@ func (w *world) write(db *store.DB, cl *client, k int) error {
 		if step(r.at) == k {
 			exec(`INSERT OR REPLACE INTO groups(id, created_at_ns, membership_state, epoch, joined_epoch, removed_at_seq, broken)
 				VALUES (?, 0, 1, ?, ?, ?, ?)`, r.id, r.epoch, r.joined, r.remove, r.broken)
+			pol := wire.DefaultPolicy("a")
+			if cl.policy != nil {
+				pol = *cl.policy
+			}
+			exec(`INSERT OR REPLACE INTO group_policy(group_id, epoch, policy) VALUES (?, ?, ?)`, r.id, r.epoch, wire.EncodePolicy(pol))
 		}
 	}
 	for _, r := range cl.cursors {

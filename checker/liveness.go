@@ -126,6 +126,10 @@ func (c *Checker) welcomeSent(group string, a Addition) bool {
 // member set, healthy, and all hold one authenticator.
 func (c *Checker) convergence(step int, g *Group, by map[string]*ClientState, isExempt func(string, string, uint64) bool) {
 	want := g.MemberList()
+	policy := ""
+	if p, ok := g.PolicyAt(g.Epoch); ok {
+		policy = p.String()
+	}
 	auth := map[string][]string{}
 	for _, id := range want {
 		if isExempt(g.ID, id, g.Epoch) {
@@ -146,6 +150,8 @@ func (c *Checker) convergence(step int, g *Group, by map[string]*ClientState, is
 			bad("at epoch %d, the group is at %d", gs.Epoch, g.Epoch)
 		case !slices.Equal(gs.Members, want):
 			bad("members %s, the group has %s", strings.Join(gs.Members, ","), strings.Join(want, ","))
+		case gs.Policy != policy:
+			bad("holds policy %q, the group's is %q", gs.Policy, policy)
 		default:
 			auth[gs.Authenticator] = append(auth[gs.Authenticator], id)
 		}

@@ -69,6 +69,9 @@ type GroupState struct {
 	Position
 	Members       []string // sorted
 	Authenticator string   // of the last epoch entered
+	// Policy is the group policy it holds for its current epoch
+	// (group_policy, as wire.Policy's line), "" if it holds none.
+	Policy string
 }
 
 // IntentEnd is an intent at the end.

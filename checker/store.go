@@ -220,6 +220,24 @@ func readState(s Store, installation string) (ClientState, error) {
 			WHERE serial = (SELECT MAX(serial) FROM epoch_history WHERE group_id = e.group_id)`); err != nil {
 			return err
 		}
+		if err := each(q, func(r Rows) error {
+			var group string
+			var data []byte
+			if err := r.Scan(&group, &data); err != nil {
+				return err
+			}
+			if g := byGroup[group]; g != nil {
+				p, err := wire.DecodePolicy(data)
+				if err != nil {
+					g.Policy = "undecodable: " + err.Error()
+				} else {
+					g.Policy = p.String()
+				}
+			}
+			return nil
+		}, `SELECT group_id, policy FROM group_policy ORDER BY group_id`); err != nil {
+			return err
+		}
 		byIntent := map[int64]int{}
 		if err := each(q, func(r Rows) error {
 			var in IntentEnd
