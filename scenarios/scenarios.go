@@ -33,9 +33,15 @@ func only(m map[sim.Action]float64) map[sim.Action]float64 { return m }
 // forged commits), which the default mix leaves out, to a scenario's
 // weights.
 func withPermissions(w map[sim.Action]float64) map[sim.Action]float64 {
-	w[sim.ActUpdateAdmins] = 3
-	w[sim.ActUpdatePolicy] = 3
-	w[sim.ActForgeCommit] = 3
+	return withPermissionsAt(w, 3)
+}
+
+// withPermissionsAt adds the admin and policy changes and the Byzantine
+// forger, each at weight x.
+func withPermissionsAt(w map[sim.Action]float64, x float64) map[sim.Action]float64 {
+	w[sim.ActUpdateAdmins] = x
+	w[sim.ActUpdatePolicy] = x
+	w[sim.ActForgeCommit] = x
 	return w
 }
 
@@ -51,9 +57,9 @@ func withStreams(w map[sim.Action]float64) map[sim.Action]float64 {
 var all = []Scenario{
 	{
 		Name:        "default",
-		Description: "mixed: every action and fault, streams included, swarm-selected per seed, 4 accounts x 2 installations, 2 groups",
+		Description: "mixed: every action and fault, streams, revoked devices and permissions (rarely) included, swarm-selected per seed, 4 accounts x 2 installations, 2 groups",
 		Params: sim.Params{Accounts: 4, InstallsPer: 2, MaxInstallations: 12, Groups: 2, InitialMembers: 2,
-			Steps: 150, Weights: withStreams(sim.DefaultWeights()), Swarm: true},
+			Steps: 150, Weights: withPermissionsAt(withStreams(sim.DefaultWeights()), 0.4), Swarm: true},
 	},
 	{
 		Name:        "commit-storm",

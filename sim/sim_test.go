@@ -66,6 +66,10 @@ var requiredEvents = []string{
 	"publish_all_several", "publish_all_waiting", "race_send", "race_remove",
 	"stream_processed", "stream_skipped", "stream_gap", "stream_resubscribed",
 	"stream_drop", "stream_duplicate", "stream_delay", "stream_break",
+	// Devices revoked and the installations check; permissions refused,
+	// forged commits published and every receiver rejecting them.
+	"installation_revoked", "installations_differ",
+	"permission_refused", "unauthorized_commit_published", "permission_rejected",
 }
 
 func TestEventCoverage(t *testing.T) {
