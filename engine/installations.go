@@ -16,10 +16,9 @@ func (c *Client) UpdateInstallations(groupID string) (int64, error) {
 }
 
 // CheckInstallations compares every group the client is a member of with
-// the directory, when the directory has changed since the last check, and
-// records an UPDATE_INSTALLATIONS intent for each group whose
-// installations differ, that has none open, and whose designated member
-// the client is: the first member, in id order, the directory still
+// the directory and records an UPDATE_INSTALLATIONS intent for each group
+// whose installations differ, that has no commit intent open (that
+// commit will align it), and whose designated member the client is: the first member, in id order, the directory still
 // lists. One member raises it, not all (every other commit carries the
 // same alignment anyway); members agree on who, as they agree on the
 // member list of an epoch. It returns the intents recorded. A member
