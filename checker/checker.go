@@ -13,6 +13,22 @@ type Config struct {
 	MaxPastEpochs int
 	Log           Log
 	Directory     Directory
+	// Concurrent says the clients keep running while the checker reads
+	// them (a live run): each store is read at its own instant, so a
+	// message one client stored may be read before its sender's store
+	// shows the intent it came from. The checker then judges that
+	// message's intent (S11) at the next step, when the sender's store is
+	// read again, later than the message's reader was. In the simulator
+	// every store is read at the same instant and nothing waits.
+	Concurrent bool
+}
+
+// Refresher is a Log that reads its source again on demand (a live
+// server's database). Step refreshes it after reading the stores, so the
+// log it folds is at least as new as every store read: no client is
+// ever ahead of the oracle.
+type Refresher interface {
+	Refresh() error
 }
 
 // Checker holds what the properties need to remember between steps.
@@ -24,6 +40,8 @@ type Checker struct {
 	auth    map[groupEpoch]authSeen // first authenticator seen per (group, epoch)
 	copies  copies
 	found   []Violation
+	steps   int              // Step calls so far
+	waiting []waitingContent // Concurrent: S11 checks waiting for a sender's later read
 }
 
 type groupEpoch struct {
@@ -88,12 +106,12 @@ func (c *Checker) report(v Violation) {
 	c.found = append(c.found, v)
 }
 
-// Step folds the server's new records into the oracle, reads every store
-// that committed something since it was last read and checks what it
-// gained (S1–S8, S10, S11), and judges the step's network calls (S9).
+// Step reads every store that committed something since it was last
+// read, folds the server's new records into the oracle (refreshing a
+// Refresher log first) and checks what the stores gained (S1–S8, S10, S11), and judges the step's network calls (S9).
 // calls are the step's calls in the order they were made.
 func (c *Checker) Step(step int, calls []Call) error {
-	c.Oracle.Fold(c.cfg.Log)
+	c.steps++
 	type read struct {
 		v *client
 		d Delta
@@ -115,6 +133,12 @@ func (c *Checker) Step(step int, calls []Call) error {
 		v.mark, v.read, v.version = m, true, version
 		reads = append(reads, read{v, d})
 	}
+	if r, ok := c.cfg.Log.(Refresher); ok {
+		if err := r.Refresh(); err != nil {
+			return fmt.Errorf("checker: refreshing the log: %w", err)
+		}
+	}
+	c.Oracle.Fold(c.cfg.Log)
 	// Every client's new intents first: a message stored by one client
 	// is judged against the intent its sender recorded (S11).
 	for _, r := range reads {
@@ -126,6 +150,7 @@ func (c *Checker) Step(step int, calls []Call) error {
 	for _, r := range reads {
 		c.checkDelta(step, r.v, r.d)
 	}
+	c.judgeWaiting()
 	for _, call := range calls {
 		c.copies.observe(c, step, call)
 	}

@@ -23,6 +23,10 @@ type Withheld struct {
 // exempt and returned.
 func (c *Checker) Final(step int, withholders []string) ([]Withheld, error) {
 	c.Oracle.Fold(c.cfg.Log)
+	// Messages still waiting for their sender's intent (Concurrent) are
+	// judged now: the run is over, every store was read after them.
+	c.steps++
+	c.judgeWaiting()
 	states := make([]ClientState, 0, len(c.clients))
 	by := map[string]*ClientState{}
 	for _, v := range c.clients {

@@ -162,6 +162,16 @@ func (c *Checker) checkContent(bad func(string, string, ...any), m StoredMessage
 		return // a sender whose store is not read: nothing to compare with
 	}
 	in := s.intents[id]
+	if in == nil && c.cfg.Concurrent {
+		c.waiting = append(c.waiting, waitingContent{bad: bad, m: m, sender: sender, id: id, since: c.steps})
+		return
+	}
+	c.compareIntent(bad, m, sender, id, in)
+}
+
+// compareIntent is S11's comparison of a stored message with the intent
+// its id names (nil: the sender recorded none).
+func (c *Checker) compareIntent(bad func(string, string, ...any), m StoredMessage, sender string, id int64, in *intentSeen) {
 	switch {
 	case in == nil:
 		bad("S11", "stored %s, but %s recorded no intent %d", m.ID, sender, id)

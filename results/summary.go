@@ -49,6 +49,8 @@ type RunSummary struct {
 	FaultSites map[string]int `json:"fault_sites"`
 	WallMillis float64        `json:"wall_ms"`
 	MLSMillis  float64        `json:"mls_ms"`
+	// Live is set for a live run (`simrun live`).
+	Live *LiveRun `json:"live,omitempty"`
 	// Trace is the full trace; it is written to files (trace.txt, a
 	// report's timeline), never to --json.
 	Trace []trace.Step `json:"-"`

@@ -34,11 +34,14 @@ func execute(args []string) int {
 	if perr := prof.stop(); perr != nil && err == nil {
 		err = perr
 	}
+	var code exitCode
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, errViolated):
 		return 1
+	case errors.As(err, &code):
+		return int(code) // a live run's child process, which said why
 	}
 	// Bad usage or input (usageError), or anything else that stopped the
 	// run before a verdict: 2.

@@ -21,7 +21,8 @@ usage or input.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCommand(), newSweepCommand(), newListCommand(), newReplayCommand(), newShrinkCommand(), newReportCommand(), newMergeCommand(), newMutantsCommand(), newScriptCommand(), newWorkerCommand())
+	root.AddCommand(newRunCommand(), newSweepCommand(), newListCommand(), newReplayCommand(), newShrinkCommand(), newReportCommand(), newMergeCommand(), newMutantsCommand(), newScriptCommand(), newWorkerCommand(), newLiveCommand())
+	root.AddCommand(newChildCommands()...)
 	return root
 }
 

@@ -1,89 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/mlsim/mlsim/topicd"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
-
-// Exit codes.
-const (
-	exitOK      = 0
-	exitServe   = 1
-	exitSetup   = 2
-	openTimeout = 30 * time.Second
-)
-
-func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("topicd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:7070", "address to serve on (host:port; port 0 picks one)")
-	db := fs.String("db", "", "SQLite file path, or postgres:// URL (required)")
-	level := fs.String("log-level", "info", "debug, info, warn or error")
-	grace := fs.Duration("shutdown-timeout", 10*time.Second, "how long calls in progress may finish after SIGTERM")
-	if err := fs.Parse(args); err != nil {
-		return exitSetup
-	}
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(*level)); err != nil {
-		fmt.Fprintf(stderr, "topicd: --log-level: %v\n", err)
-		return exitSetup
-	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: lv}))
-	if *db == "" || fs.NArg() > 0 {
-		log.Error("usage: topicd --listen HOST:PORT --db PATH|postgres://…", "extra", fs.Args())
-		return exitSetup
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	openCtx, cancel := context.WithTimeout(ctx, openTimeout)
-	store, err := topicd.OpenStorage(openCtx, *db)
-	cancel()
-	if err != nil {
-		log.Error("cannot open the database", "db", redact(*db), "err", err)
-		return exitSetup
-	}
-	lis, err := net.Listen("tcp", *listen)
-	if err != nil {
-		_ = store.Close()
-		log.Error("cannot listen", "listen", *listen, "err", err)
-		return exitSetup
-	}
-	srv, err := topicd.New(topicd.Config{Storage: store, Logger: log})
-	if err != nil {
-		_ = store.Close()
-		log.Error("cannot start", "err", err)
-		return exitSetup
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(lis) }()
-
-	code := exitOK
-	select {
-	case <-ctx.Done():
-		log.Info("signal received; stopping")
-	case err := <-served:
-		log.Error("serving failed", "err", err)
-		code = exitServe
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), *grace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.Canceled) {
-		log.Error("closing the database", "err", err)
-		code = exitServe
-	}
-	return code
-}
+func main() { os.Exit(topicd.Main(os.Args[1:], os.Stderr)) }

@@ -1,4 +1,4 @@
-package main
+package topicd
 
 import "net/url"
 

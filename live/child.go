@@ -1,0 +1,26 @@
+package live
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/mlsim/mlsim/topicd"
+)
+
+// ChildMain runs one of a live run's child processes: args are the role
+// ("client" or "topicd") and its flags. simrun's `client` and `topicd`
+// commands and the tests' re-executed binaries call it.
+func ChildMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "live: want a role: client or topicd")
+		return ClientExitSetup
+	}
+	switch args[0] {
+	case "client":
+		return RunClient(args[1:], stdin, stdout, stderr)
+	case "topicd":
+		return topicd.Main(args[1:], stderr)
+	}
+	fmt.Fprintf(stderr, "live: unknown role %q: want client or topicd\n", args[0])
+	return ClientExitSetup
+}

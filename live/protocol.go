@@ -1,0 +1,62 @@
+package live
+
+// The harness and a client process speak JSON lines: one Command on the
+// client's stdin, one Reply on its stdout, in order. The first line a
+// client writes is a Reply with Ready set, once its installations are
+// open and its transport connected.
+
+// Command is one request to a client process.
+type Command struct {
+	Op       string   `json:"op"`
+	Inst     string   `json:"inst,omitempty"`
+	Group    string   `json:"group,omitempty"`
+	Text     string   `json:"text,omitempty"`
+	Accounts []string `json:"accounts,omitempty"` // add, remove; update-admins: accounts to add
+	Others   []string `json:"others,omitempty"`   // update-admins: accounts to remove
+	Levels   []string `json:"levels,omitempty"`   // update-policy: ACTION=LEVEL
+	What     string   `json:"what,omitempty"`     // forge-commit
+	Fault    string   `json:"fault,omitempty"`    // fault: one of the netfault kinds
+	Millis   int      `json:"ms,omitempty"`       // fault: how long (partition, delay)
+}
+
+// The operations a client process understands.
+const (
+	OpOpen            = "open" // a new installation of the client's account
+	OpCreate          = "create"
+	OpSend            = "send"
+	OpAdd             = "add"
+	OpRemove          = "remove"
+	OpKeyUpdate       = "key-update"
+	OpUpdateAdmins    = "update-admins"
+	OpUpdatePolicy    = "update-policy"
+	OpForge           = "forge-commit"
+	OpPublish         = "publish"
+	OpPublishAll      = "publish-all"
+	OpSync            = "sync"
+	OpProcessWelcomes = "process-welcomes"
+	OpSendWelcomes    = "send-welcomes"
+	OpKeyPackages     = "key-packages"
+	OpUpkeep          = "upkeep" // Inst "" runs every installation's
+	OpFault           = "fault"
+	OpHeal            = "heal"   // clear every network fault
+	OpPause           = "pause"  // stop upkeep between commands
+	OpResume          = "resume" // upkeep between commands again
+)
+
+// Reply is a client's answer to one Command.
+type Reply struct {
+	Ready         bool     `json:"ready,omitempty"`
+	Installations []string `json:"installations,omitempty"` // ready: the ones it opened
+	OK            bool     `json:"ok"`
+	Err           string   `json:"err,omitempty"`
+	// Intent is the intent recorded (durably: the reply is written after
+	// its transaction committed), 0 when none.
+	Intent int64 `json:"intent,omitempty"`
+	// Failed: some step of an upkeep failed (a network error).
+	Failed bool `json:"failed,omitempty"`
+	// Events are the kinds of the engine events since the last reply,
+	// the client's own upkeep's included.
+	Events []string `json:"events,omitempty"`
+	// Changed: an upkeep changed the store (an event, a publish, a join).
+	Changed bool `json:"changed,omitempty"`
+}
