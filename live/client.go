@@ -172,7 +172,7 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 func (p *clientProc) openEngine(inst string) error {
 	c, err := engine.Open(engine.Config{InstallationID: inst, Store: p.stores[inst],
 		Transport: recordCalls(p.net.For(inst), inst, p.calls), MLS: mlsadapter.New(rand.Reader), Clock: wallClock{},
-		Observer: func(e engine.Event) { p.events = append(p.events, string(e.Kind)) },
+		Observer:      func(e engine.Event) { p.events = append(p.events, string(e.Kind)) },
 		MaxPastEpochs: p.f.maxPastEpochs, Byzantine: p.f.byzantine})
 	if err != nil {
 		return err

@@ -52,26 +52,26 @@ type clientProcState struct {
 
 // harness is one live run in progress.
 type harness struct {
-	cfg      Config
-	sc       scenarios.Scenario
-	rng      *rand.Rand
-	start    time.Time
-	dir      string // Out/run: every file of the run
-	db       string
-	servers  []*server
-	clients  []*clientProcState
-	log      *topiclog.Reader
-	check    *checker.Checker
-	stores   map[string]*fileStore
-	admin    *nettransport.Client // the harness's own connection (revocations)
-	steps    []trace.Step
-	acked    []ackedIntent
-	revoked  map[string]bool
-	events   map[string]int
-	stats    results.LiveRun
+	cfg           Config
+	sc            scenarios.Scenario
+	rng           *rand.Rand
+	start         time.Time
+	dir           string // Out/run: every file of the run
+	db            string
+	servers       []*server
+	clients       []*clientProcState
+	log           *topiclog.Reader
+	check         *checker.Checker
+	stores        map[string]*fileStore
+	admin         *nettransport.Client // the harness's own connection (revocations)
+	steps         []trace.Step
+	acked         []ackedIntent
+	revoked       map[string]bool
+	events        map[string]int
+	stats         results.LiveRun
 	serverRestart []pendingServer
-	problems []results.Violation // the harness's own findings
-	msgs     int
+	problems      []results.Violation // the harness's own findings
+	msgs          int
 }
 
 type ackedIntent struct {
