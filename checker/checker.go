@@ -42,6 +42,7 @@ type Checker struct {
 	found   []Violation
 	steps   int              // Step calls so far
 	waiting []waitingContent // Concurrent: S11 checks waiting for a sender's later read
+	dirs    []*dirSnapshot   // Concurrent: the directory at the end of the last two Steps
 }
 
 type groupEpoch struct {
@@ -155,6 +156,9 @@ func (c *Checker) Step(step int, calls []Call) error {
 		c.copies.observe(c, step, call)
 	}
 	c.copies.confirm(c, step)
+	if c.cfg.Concurrent {
+		c.snapshotDirectory()
+	}
 	return nil
 }
 

@@ -65,14 +65,15 @@ func (c *Checker) justifiedNoop(bad func(string, string, ...any), v *client, in 
 // allIn checks that every installation the directory lists under the
 // accounts was a member, or recorded as skipped with no key package left.
 func (c *Checker) allIn(bad func(string, string, ...any), in *intentSeen, t Transition, accounts []string, member func(string) bool, what string) bool {
+	dir := c.directoryBefore()
 	for _, account := range accounts {
-		for _, id := range c.cfg.Directory.Installations(account) {
+		for _, id := range dir.Installations(account) {
 			switch {
 			case member(id):
 			case !slices.Contains(t.Skipped, id):
 				bad("S10", "intent %d (%s %s) ended NOOP, but %s was not a member at epoch %d and was not recorded as skipped", in.ID, what, account, id, t.Epoch)
 				return false
-			case c.cfg.Directory.KeyPackages(id) > 0:
+			case dir.KeyPackages(id) > 0:
 				bad("S10", "intent %d (%s %s) ended NOOP skipping %s for want of a key package, but the directory holds some", in.ID, what, account, id)
 				return false
 			}
@@ -102,7 +103,7 @@ func (c *Checker) justifiedAlignmentNoop(bad func(string, string, ...any), v *cl
 		return
 	}
 	for _, id := range ids {
-		if id != v.id && c.cfg.Directory.Revoked(id) && !c.keptForPolicy(v, g, id, t.Epoch) {
+		if id != v.id && c.directoryBefore().Revoked(id) && !c.keptForPolicy(v, g, id, t.Epoch) {
 			bad("S10", "intent %d (update installations) ended NOOP, but %s, revoked, was a member at epoch %d", in.ID, id, t.Epoch)
 			return
 		}

@@ -40,9 +40,4 @@ var PropertyNames = map[string]string{
 	"L4":  "intent truth",
 	"L5":  "welcomes",
 	"L6":  "installations follow their account",
-	// What only a live run checks (package live).
-	"live-order":     "server order linearizable",
-	"live-acked":     "acknowledged intent kept",
-	"live-integrity": "store files intact",
-	"live-process":   "client processes healthy",
 }

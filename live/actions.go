@@ -141,7 +141,7 @@ func (h *harness) command(c *clientProcState, group string, cmd Command) Reply {
 		text += " " + strings.Join(cmd.Levels, " ")
 	}
 	st := trace.Step{Name: cmd.Op, Text: h.elapsed() + " " + text, Actor: cmd.Inst, Group: group}
-	if c.proc == nil {
+	if !c.up() {
 		st.Outcome = "skipped: client down"
 		h.stats.Skipped++
 		h.emit(st)
@@ -269,7 +269,7 @@ func (h *harness) permission(a sim.Action, g *checker.Group, cmd *Command, c **c
 	if a != sim.ActForgeCommit && h.rng.IntN(2) == 0 {
 		for _, inst := range g.MemberList() {
 			if accountOf(inst) == pol.SuperAdmin {
-				if sc := h.clientOf(inst); sc != nil && sc.proc != nil {
+				if sc := h.clientOf(inst); sc != nil && sc.up() {
 					cmd.Inst, *c = inst, sc
 					break
 				}
@@ -303,7 +303,7 @@ func (h *harness) pickMember() (*checker.Group, string, *clientProcState) {
 	g := groups[h.rng.IntN(len(groups))]
 	var cands []string
 	for _, inst := range g.MemberList() {
-		if c := h.clientOf(inst); c != nil && c.proc != nil && !h.revoked[inst] {
+		if c := h.clientOf(inst); c != nil && c.up() && !h.revoked[inst] {
 			cands = append(cands, inst)
 		}
 	}
@@ -389,7 +389,7 @@ func (h *harness) clientOf(inst string) *clientProcState {
 func (h *harness) upClients() []*clientProcState {
 	var out []*clientProcState
 	for _, c := range h.clients {
-		if c.proc != nil {
+		if c.up() {
 			out = append(out, c)
 		}
 	}

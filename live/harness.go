@@ -44,6 +44,8 @@ type clientProcState struct {
 	dir       string
 	srv       *server
 	proc      *child // nil while down
+	ready     bool   // its first line came: it takes commands
+	startedAt time.Time
 	life      int
 	insts     []string // its installations, in the order opened
 	restartAt time.Time
@@ -172,8 +174,19 @@ func (h *harness) startAll() error {
 			return err
 		}
 	}
+	for _, c := range h.clients {
+		if err := h.awaitReady(c, true); err != nil {
+			return err
+		}
+		if !c.ready {
+			return fmt.Errorf("client %s did not start: %s", c.account, h.problems[len(h.problems)-1].Message)
+		}
+	}
 	return nil
 }
+
+// up: the client's process runs and takes commands.
+func (c *clientProcState) up() bool { return c.proc != nil && c.ready }
 
 // refreshing is topicd's database as the checker's log: refreshed by
 // the checker after it read the stores.
@@ -208,7 +221,9 @@ func (h *harness) startServer(s *server) error {
 	return fmt.Errorf("%s did not listen on %s within %s", s.name, s.addr, serverUpWithin)
 }
 
-// startClient starts (or restarts) a client process on its folder.
+// startClient starts (or restarts) a client process on its folder. It
+// does not wait for the process to be ready (it may be waiting for a
+// server the harness is about to restart): awaitReady does.
 func (h *harness) startClient(c *clientProcState, first bool) error {
 	c.life++
 	flags := []string{"--addr", c.srv.addr, "--dir", c.dir, "--account", c.account, "--life", strconv.Itoa(c.life),
@@ -229,13 +244,48 @@ func (h *harness) startClient(c *clientProcState, first bool) error {
 	if err != nil {
 		return err
 	}
-	r, err := p.reply(readyTimeout)
-	if err != nil || !r.Ready {
-		p.kill()
-		return fmt.Errorf("client %s did not start (%v): %s", c.account, err, p.stderrTail())
-	}
-	c.proc = p
+	c.proc, c.ready, c.startedAt = p, false, time.Now()
 	c.readers = append(c.readers, &callReader{path: filepath.Join(c.dir, fmt.Sprintf("calls-%d.jsonl", c.life))})
+	return nil
+}
+
+// awaitReady takes a starting client's first line (waiting for it when
+// block is set, else only if it is there). A client that exits or stays
+// silent past readyTimeout is a finding; it is restarted.
+func (h *harness) awaitReady(c *clientProcState, block bool) error {
+	if c.proc == nil || c.ready {
+		return nil
+	}
+	var r Reply
+	var err error
+	if block {
+		r, err = c.proc.reply(readyTimeout - time.Since(c.startedAt))
+	} else {
+		select {
+		case got, ok := <-c.proc.replies:
+			r = got
+			if !ok {
+				err = errChildGone
+			}
+		default:
+			if time.Since(c.startedAt) < readyTimeout {
+				return nil
+			}
+			err = fmt.Errorf("no ready line within %s", readyTimeout)
+		}
+	}
+	if err == nil && !r.Ready {
+		err = fmt.Errorf("its first line is not ready: %+v", r)
+	}
+	if err != nil {
+		if c.proc.alive() {
+			c.proc.kill()
+		}
+		h.problem("live-process", "", []string{c.account}, "%s did not start (%v): %s", c.proc.name, err, c.proc.stderrTail())
+		c.proc, c.restartAt = nil, time.Now().Add(time.Second)
+		return nil
+	}
+	c.ready = true
 	for _, inst := range r.Installations {
 		if h.stores[inst] == nil {
 			if err := h.attach(c, inst); err != nil {

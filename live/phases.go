@@ -28,6 +28,11 @@ func (h *harness) faultPhase() error {
 		if err := h.restartDue(false); err != nil {
 			return err
 		}
+		for _, c := range h.clients {
+			if err := h.awaitReady(c, false); err != nil {
+				return err
+			}
+		}
 		if len(clientKills) > 0 && time.Now().After(clientKills[0]) {
 			clientKills = clientKills[1:]
 			h.killClient()
@@ -138,6 +143,11 @@ func (h *harness) restartDue(now bool) error {
 		}
 		if err := h.startClient(c, false); err != nil {
 			return err
+		}
+		if now {
+			if err := h.awaitReady(c, true); err != nil {
+				return err
+			}
 		}
 		h.stats.Restarts++
 		h.emit(trace.Step{Name: "restart", Text: fmt.Sprintf("%s restart %s life=%d", h.elapsed(), c.account, c.life),

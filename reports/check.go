@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/results"
 )
 
@@ -66,8 +65,8 @@ func runProblems(r *results.RunSummary, prefix string) []string {
 		switch {
 		case v.Property == "":
 			p = append(p, fmt.Sprintf("%sviolation %d names no property", prefix, i+1))
-		case v.Name != checker.PropertyNames[v.Property]:
-			p = append(p, fmt.Sprintf("%sviolation %d: property %s is %q, not %q", prefix, i+1, v.Property, checker.PropertyNames[v.Property], v.Name))
+		case v.Name != results.PropertyName(v.Property):
+			p = append(p, fmt.Sprintf("%sviolation %d: property %s is %q, not %q", prefix, i+1, v.Property, results.PropertyName(v.Property), v.Name))
 		}
 		if v.Seed != r.Seed {
 			p = append(p, fmt.Sprintf("%sviolation %d (%s) is of seed %d", prefix, i+1, v.Property, v.Seed))

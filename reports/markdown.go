@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/results"
 )
 
 func runMarkdown(r *RunReport) string {
@@ -29,7 +29,7 @@ func runMarkdown(r *RunReport) string {
 	}
 	for _, x := range r.Violations {
 		fmt.Fprintf(&b, "### %s (%s) at step %d\n\ngroup `%s`, installations `%s`, seed %d\n\n%s\n\n",
-			x.Property, checker.PropertyNames[x.Property], x.Step, x.Group, strings.Join(x.Installations, ","), x.Seed, x.Message)
+			x.Property, results.PropertyName(x.Property), x.Step, x.Group, strings.Join(x.Installations, ","), x.Seed, x.Message)
 		if len(x.Trace) > 0 {
 			fmt.Fprintf(&b, "```\n%s\n```\n\n", strings.Join(x.Trace, "\n"))
 		}
@@ -58,7 +58,7 @@ func sweepMarkdown(r *SweepReport) string {
 			}
 			var what []string
 			for _, x := range run.Violations {
-				what = append(what, fmt.Sprintf("%s (%s) at step %d: %s", x.Property, checker.PropertyNames[x.Property], x.Step, firstLine(x.Message)))
+				what = append(what, fmt.Sprintf("%s (%s) at step %d: %s", x.Property, results.PropertyName(x.Property), x.Step, firstLine(x.Message)))
 			}
 			if run.Determinism == "mismatch" {
 				what = append(what, "not deterministic: "+firstLine(run.FirstDiff))

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/results"
 )
 
@@ -193,7 +192,7 @@ func renderSweep(r *SweepReport) (Files, error) {
 		if run.Failed() {
 			var what []string
 			for _, x := range run.Violations {
-				what = append(what, fmt.Sprintf("%s (%s) at step %d", x.Property, checker.PropertyNames[x.Property], x.Step))
+				what = append(what, fmt.Sprintf("%s (%s) at step %d", x.Property, results.PropertyName(x.Property), x.Step))
 			}
 			if run.Determinism == "mismatch" {
 				what = append(what, "not deterministic")

@@ -1,5 +1,24 @@
 package results
 
+import "github.com/mlsim/mlsim/checker"
+
+// LiveProperties names what only a live run checks, beside the checker's
+// properties (package live): findings of the harness, not the checker.
+var LiveProperties = map[string]string{
+	"live-order":     "server order linearizable",
+	"live-acked":     "acknowledged intent kept",
+	"live-integrity": "store files intact",
+	"live-process":   "client processes healthy",
+}
+
+// PropertyName is a property's name: the checker's, or a live run's.
+func PropertyName(p string) string {
+	if n, ok := checker.PropertyNames[p]; ok {
+		return n
+	}
+	return LiveProperties[p]
+}
+
 // LiveRun is what a live run (`simrun live`) adds to its summary: the
 // processes, the faults dealt to them, and the checks only a live run
 // makes. A live run is not reproducible byte for byte (timing is real),

@@ -87,7 +87,7 @@ type Violation struct {
 
 // NewViolation is v found in a run of seed, after the lead steps.
 func NewViolation(v checker.Violation, seed uint64, lead []trace.Step) Violation {
-	return Violation{Violation: v, Name: checker.PropertyNames[v.Property], Seed: seed, Trace: trace.Lines(lead)}
+	return Violation{Violation: v, Name: PropertyName(v.Property), Seed: seed, Trace: trace.Lines(lead)}
 }
 
 // Failed reports whether the run broke a property or was not deterministic.

@@ -37,6 +37,10 @@ type Info struct {
 	// highest observed one taken by another operation, so they were
 	// appended after every observation or never: left out.
 	Pinned, Unseen int
+	// Resent counts the Unseen ones whose bytes other publishes of the
+	// topic sent too (re-sends), every copy a read showed being a known
+	// publish's.
+	Resent int
 	// Failing names the topics whose history is not linearizable.
 	Failing []string
 	// Elapsed is how long porcupine took.
@@ -167,19 +171,22 @@ func (in *Info) operations(h History, settle bool) []porcupine.Operation {
 //     after every answer observed or never, which is what porcupine would
 //     conclude placing it last; it is left out.
 //
-// Neither changes the verdict; both keep the search small.
+// An unknown publish of a payload other publishes of the topic sent too
+// (a client re-sending the same bytes after an unknown outcome, as the
+// engine does) is left out when the topic is complete as above and every
+// seq a read showed the payload at is one a known publish of it got: it
+// cannot sit at a seq a known publish holds, nor at one a read showed
+// with another payload, so again it was appended after every answer or
+// never.
+//
+// None of these changes the verdict; they keep the search small.
 func (in *Info) settleUnknown(ops []*Op) []*Op {
-	type topic struct {
-		sent   map[Digest]int    // publishes of each payload
-		seen   map[Digest]uint64 // the lowest seq a read showed it at
-		taken  map[uint64]bool   // seqs a known publish got or a read showed
-		newest uint64
-	}
-	by := map[string]*topic{}
+	by := map[string]*settleTopic{}
 	for _, op := range ops {
 		t := by[op.Topic]
 		if t == nil {
-			t = &topic{sent: map[Digest]int{}, seen: map[Digest]uint64{}, taken: map[uint64]bool{}}
+			t = &settleTopic{sent: map[Digest]int{}, seen: map[Digest]uint64{}, taken: map[uint64]bool{},
+				shown: map[Digest][]uint64{}, got: map[Digest]map[uint64]bool{}}
 			by[op.Topic] = t
 		}
 		switch op.Kind {
@@ -188,12 +195,17 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 			if !op.Unknown {
 				t.taken[op.Seq] = true
 				t.newest = max(t.newest, op.Seq)
+				if t.got[op.Payload] == nil {
+					t.got[op.Payload] = map[uint64]bool{}
+				}
+				t.got[op.Payload][op.Seq] = true
 			}
 		case Query, Delivery:
 			t.newest = max(t.newest, op.Head)
 			for _, r := range op.Records {
 				t.newest = max(t.newest, r.Seq)
 				t.taken[r.Seq] = true
+				t.shown[r.Payload] = append(t.shown[r.Payload], r.Seq)
 				if s, ok := t.seen[r.Payload]; !ok || r.Seq < s {
 					t.seen[r.Payload] = r.Seq
 				}
@@ -223,9 +235,36 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 				continue
 			}
 		}
+		if op.Kind == Publish && op.Unknown && t.sent[op.Payload] > 1 && complete[op.Topic] && t.onlyKnown(op.Payload) {
+			in.Unseen++
+			in.Resent++
+			in.Unknown++
+			continue
+		}
 		out = append(out, op)
 	}
 	return out
+}
+
+// settleTopic is what settleUnknown learns of one topic.
+type settleTopic struct {
+	sent   map[Digest]int             // publishes of each payload
+	seen   map[Digest]uint64          // the lowest seq a read showed it at
+	taken  map[uint64]bool            // seqs a known publish got or a read showed
+	newest uint64                     // the highest seq any answer shows
+	shown  map[Digest][]uint64        // seqs reads showed each payload at
+	got    map[Digest]map[uint64]bool // seqs known publishes of each payload got
+}
+
+// onlyKnown: every seq a read showed the payload at is one a known
+// publish of it got.
+func (t *settleTopic) onlyKnown(p Digest) bool {
+	for _, s := range t.shown[p] {
+		if !t.got[p][s] {
+			return false
+		}
+	}
+	return true
 }
 
 // failing names the partitions (topics) with no complete linearization.
