@@ -1,0 +1,109 @@
+//go:debug randseednop=0
+package live
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsim/mlsim/internal/topictest"
+	"github.com/mlsim/mlsim/results"
+)
+
+// The tests run this test binary itself as the live run's children: with
+// MLSIM_LIVE_CHILD=1 it is a client or a topicd (ChildMain), never a test.
+const childEnv = "MLSIM_LIVE_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(ChildMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func selfExec() Exec { return Exec{Path: os.Args[0], Env: []string{childEnv + "=1"}} }
+
+// liveRun makes a run under the test's temporary folder and asserts what
+// every live run must show: no violation of any property (the checker's
+// and the live ones: order, acknowledged intents, integrity, processes),
+// convergence, the kills dealt, every file intact.
+func liveRun(t *testing.T, cfg Config) *results.RunSummary {
+	t.Helper()
+	cfg.Out = t.TempDir()
+	cfg.Exec = selfExec()
+	var progress bytes.Buffer
+	cfg.Progress = &progress
+	sum, err := Run(cfg)
+	require.NoError(t, err, progress.String())
+	t.Logf("%s", progress.String())
+	l := sum.Live
+	t.Logf("%d steps, %d installations, %d groups; kills %d clients %d servers, %d restarts; faults %v; %d acked intents; %d calls judged; order: %s",
+		sum.Steps, sum.Clients, sum.Groups, l.ClientKills, l.ServerKills, l.Restarts, l.NetworkFaults, l.AckedIntents, l.Calls, l.OrderCheck)
+	for _, v := range sum.Violations {
+		t.Errorf("VIOLATION %s (%s) step %d group %s %v: %s\n  %s", v.Property, v.Name, v.Step, v.Group, v.Installations, v.Message,
+			strings.Join(v.Trace, "\n  "))
+	}
+	require.True(t, l.Converged, "the liveness rounds did not settle")
+	require.Equal(t, cfg.ClientKills, l.ClientKills)
+	require.Equal(t, cfg.ServerKills, l.ServerKills)
+	require.True(t, strings.HasPrefix(l.OrderCheck, "Ok"), l.OrderCheck)
+	require.Positive(t, l.AckedIntents)
+	require.Zero(t, sum.Intents.Open, "intents still open after the liveness rounds")
+	files := sum.Clients // one store file per installation
+	if cfg.DB == "" {
+		files++ // topicd's
+	}
+	require.Equal(t, files, l.FilesChecked, "PRAGMA integrity_check")
+	return sum
+}
+
+// The live test: ≥ 45 s, 4 client processes, 12 SIGKILLs of
+// clients and 3 of topicd (SQLite), network faults from the default mix;
+// every property holds, nothing acknowledged is lost, every file passes
+// integrity_check, the server's answers are linearizable.
+func TestLiveSQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 45-second live run; skipped with -short")
+	}
+	sum := liveRun(t, Config{Scenario: "default", Seed: 1, Clients: 4, Duration: 45 * time.Second, ClientKills: 12, ServerKills: 3})
+	require.Positive(t, sum.Live.NetworkFaults[FaultDropResponse]+sum.Live.NetworkFaults[FaultDelayPublish])
+}
+
+// The same on PostgreSQL with two topicd processes sharing the database
+// (clients split between them), shorter.
+func TestLivePostgresTwoServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a live run on PostgreSQL; skipped with -short")
+	}
+	url := topictest.Postgres(t)
+	liveRun(t, Config{Scenario: "default", Seed: 2, Clients: 4, Duration: 20 * time.Second, ClientKills: 4, ServerKills: 2,
+		DB: url, Servers: 2})
+}
+
+func TestConfigRefusesBadValues(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		says string
+	}{
+		{Config{Scenario: "nope", Clients: 4, Duration: time.Second, Out: "x"}, "scenario"},
+		{Config{Scenario: "default", Clients: 1, Duration: time.Second, Out: "x"}, "clients must be in 2..64"},
+		{Config{Scenario: "default", Clients: 4, Duration: 0, Out: "x"}, "duration"},
+		{Config{Scenario: "default", Clients: 4, Duration: time.Second}, "output folder"},
+		{Config{Scenario: "default", Clients: 4, Duration: time.Second, Out: "x", Servers: 2}, "several servers need a shared database"},
+		{Config{Scenario: "default", Clients: 4, Duration: time.Second, Out: "x", DB: "/tmp/x.db"}, "postgres://"},
+	} {
+		c.cfg.Exec = selfExec()
+		_, err := Run(c.cfg)
+		require.ErrorContains(t, err, c.says)
+	}
+	// An output folder holding an earlier run is refused, and left alone.
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "run"), 0o755))
+	_, err := Run(Config{Scenario: "default", Clients: 2, Duration: time.Second, Out: dir, Exec: selfExec()})
+	require.ErrorContains(t, err, "must not hold an earlier run")
+}
