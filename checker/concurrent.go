@@ -1,6 +1,9 @@
 package checker
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // waitingContent is a stored message whose sender's intent was not seen
 // yet when the message was read (Config.Concurrent).
@@ -27,6 +30,34 @@ func (c *Checker) judgeWaiting() {
 		c.compareIntent(w.bad, w.m, w.sender, w.id, in)
 	}
 	c.waiting = keep
+}
+
+// readLateIntents reads, for Final, the intents each waiting message's
+// sender recorded since its last read by a Step (a sender read before the
+// message's reader in the last Step may have recorded it in between).
+func (c *Checker) readLateIntents() error {
+	senders := map[string]bool{}
+	for _, w := range c.waiting {
+		senders[w.sender] = true
+	}
+	for _, id := range sortedKeys(senders) {
+		v := c.byID[id]
+		var ins []IntentCreated
+		err := v.store.Read(func(q Querier) error {
+			var err error
+			ins, _, err = readIntents(q, v.mark.intent)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("checker: %s: %w", v.id, err)
+		}
+		for _, in := range ins {
+			if v.intents[in.ID] == nil {
+				v.intents[in.ID] = &intentSeen{IntentCreated: in, state: StateToSend}
+			}
+		}
+	}
+	return nil
 }
 
 // dirSnapshot is the directory as it stood at the end of one Step

@@ -24,7 +24,11 @@ type Withheld struct {
 func (c *Checker) Final(step int, withholders []string) ([]Withheld, error) {
 	c.Oracle.Fold(c.cfg.Log)
 	// Messages still waiting for their sender's intent (Concurrent) are
-	// judged now: the run is over, every store was read after them.
+	// judged now: the run is over, and every sender's store is read again
+	// after them, for the intents it recorded since its last Step.
+	if err := c.readLateIntents(); err != nil {
+		return nil, err
+	}
 	c.steps++
 	c.judgeWaiting()
 	states := make([]ClientState, 0, len(c.clients))
