@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/results"
 )
 
@@ -38,9 +39,11 @@ func CheckRun(r *RunReport) error {
 }
 
 // CheckRunSummary checks what a run's verdict is computed from: the
-// determinism outcome is one simrun writes, and every violation names a
-// property, the checker's name for it, and the run's own seed. (A run
-// stores no verdict of its own: it is always recomputed from these.)
+// determinism outcome is one simrun writes ("skipped" for a live run,
+// which has no trace hash), and every violation names a property, its
+// name (the checker's, or for a live run's own findings
+// results.LiveProperties'), and the run's own seed. (A run stores no
+// verdict of its own: it is always recomputed from these.)
 func CheckRunSummary(r *results.RunSummary) error {
 	return inconsistent(runProblems(r, ""))
 }
@@ -61,10 +64,19 @@ func runProblems(r *results.RunSummary, prefix string) []string {
 	if r.Steps < 0 {
 		p = append(p, fmt.Sprintf("%ssteps: %d", prefix, r.Steps))
 	}
+	// A live run is not reproducible (timing is real): it has no trace
+	// hash to compare and is never re-run.
+	if r.Live != nil && r.Determinism != results.DeterminismSkipped {
+		p = append(p, fmt.Sprintf("%sa live run's determinism is %q, but a live run cannot be re-run the same", prefix, r.Determinism))
+	}
 	for i, v := range r.Violations {
+		_, checkers := checker.PropertyNames[v.Property]
+		_, live := results.LiveProperties[v.Property]
 		switch {
 		case v.Property == "":
 			p = append(p, fmt.Sprintf("%sviolation %d names no property", prefix, i+1))
+		case live && !checkers && r.Live == nil:
+			p = append(p, fmt.Sprintf("%sviolation %d: %s is a live run's property, in a run that is not live", prefix, i+1, v.Property))
 		case v.Name != results.PropertyName(v.Property):
 			p = append(p, fmt.Sprintf("%sviolation %d: property %s is %q, not %q", prefix, i+1, v.Property, results.PropertyName(v.Property), v.Name))
 		}

@@ -4,6 +4,15 @@
 // is embedded, the data inlined, the SVG, CSS and JS inline; nothing is
 // loaded from the network).
 //
+// A live run's report (results.LiveRun set, `simrun live`) adds a "Live
+// run" section — its note that timing is real, the processes, kills,
+// restarts, network faults by kind, what was played and not, the order
+// check — says "not reproducible" where a simulator's prints its trace
+// hash and command, draws a wall-time axis over its timelines, and lists
+// its kills, restarts, faults and the steps leading to violations by wall
+// time (a live run's step texts begin "t=12.345s": the one piece of text
+// the timeline reads, StepTime).
+//
 // A run's page draws a timeline per group — one lane per installation,
 // epochs as bands, commits won and lost, re-sends, crashes, faults and
 // welcomes as marks whose trace line shows on hover — and highlights each
@@ -11,7 +20,8 @@
 // links the reports of failing seeds, and draws the event counts as bars.
 //
 // It renders from data only — package results (the summaries), trace (the
-// typed steps: the timeline reads their fields, it parses no text) and
+// typed steps: the timeline reads their fields, and of their text only a
+// live run's leading time and process) and
 // checker's property names — and imports none of the code that produced
 // them (sim, engine, store, runner, …; a test checks), so summary.json can
 // be re-rendered, or read by a tool, without the simulator.

@@ -12,10 +12,19 @@ func runMarkdown(r *RunReport) string {
 	v, _ := verdict(r.Failed())
 	fmt.Fprintf(&b, "# %s — scenario `%s`, seed %d\n\n", v, r.Scenario, r.Seed)
 	fmt.Fprintf(&b, "| steps | installations | groups | members (mean / max) | liveness rounds | determinism | wall ms | go-mls ms |\n|---|---|---|---|---|---|---|---|\n")
+	determinism := r.Determinism
+	if r.Live != nil {
+		determinism = notReproducible
+	}
 	fmt.Fprintf(&b, "| %d | %d | %d | %.1f / %d | %d / %d | %s | %.0f | %.0f |\n\n", r.Steps, r.Clients, r.Groups, r.MembersMean, r.MembersMax,
-		r.LivenessRounds, r.LivenessBound, r.Determinism, r.WallMillis, r.MLSMillis)
-	fmt.Fprintf(&b, "trace_sha256 `%s`\n\n", r.TraceSHA256)
-	fmt.Fprintf(&b, "Reproduce: `%s`\n\n", runParams(r).RunCommand(r.Seed))
+		r.LivenessRounds, r.LivenessBound, determinism, r.WallMillis, r.MLSMillis)
+	if r.Live != nil {
+		fmt.Fprintf(&b, "trace_sha256: %s\n\nReproduce: %s\n\n", notReproducible, notReproducible)
+		liveMarkdown(&b, &r.RunSummary)
+	} else {
+		fmt.Fprintf(&b, "trace_sha256 `%s`\n\n", r.TraceSHA256)
+		fmt.Fprintf(&b, "Reproduce: `%s`\n\n", runParams(r).RunCommand(r.Seed))
+	}
 	fmt.Fprintf(&b, "Intents: %d created, %d committed, %d noop, %d failed, %d open.\n\n",
 		r.Intents.Created, r.Intents.Committed, r.Intents.Noop, r.Intents.Failed, r.Intents.Open)
 	for _, w := range r.Withheld {
@@ -34,11 +43,16 @@ func runMarkdown(r *RunReport) string {
 			fmt.Fprintf(&b, "```\n%s\n```\n\n", strings.Join(x.Trace, "\n"))
 		}
 	}
+	wallTimeMarkdown(&b, r.Timeline, r.Violations)
 	fmt.Fprintf(&b, "## Events\n\n| event | count |\n|---|---|\n")
 	for _, e := range sortedEvents(r.Events, 0) {
 		fmt.Fprintf(&b, "| %s | %d |\n", e.Name, e.Count)
 	}
 	b.WriteString("\n")
+	if r.Live != nil {
+		fmt.Fprintf(&b, "## Fault-site coverage\n\n%s\n", liveFaultSites)
+		return b.String()
+	}
 	faultSitesMarkdown(&b, buildFaultSiteTable(r.FaultSites))
 	return b.String()
 }

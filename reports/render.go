@@ -33,6 +33,24 @@ type runView struct {
 	Groups       []groupView
 	Events       []eventCount
 	FaultSites   faultSiteTable
+	// Live is a live run's section (nil for a simulator's run); TraceHash
+	// is the trace hash, or for a live run that it has none.
+	Live      *liveView
+	TraceHash string
+	// Clock is a live run's time axis over the timelines; Moments its
+	// wall-time table.
+	Clock       []clockTickView
+	ClockWidth  int
+	Moments     []moment
+	MomentsMore int
+	// LiveFaultSites stands for the fault-site table in a live run's page.
+	LiveFaultSites string
+}
+
+type clockTickView struct {
+	X      int
+	LabelX int
+	Label  string
 }
 
 type violationView struct {
@@ -65,6 +83,7 @@ type markView struct {
 	Kind, Line   string
 	Installation string
 	Lead         bool
+	Time         string // a live run's wall time, "" for a simulator's
 }
 
 type violationMarker struct {
@@ -97,6 +116,10 @@ func runParams(r *RunReport) results.Params {
 func renderRun(r *RunReport) (Files, error) {
 	v := runView{R: r, Reproduce: runParams(r).RunCommand(r.Seed), Events: sortedEvents(r.Events, 0), FaultSites: buildFaultSiteTable(r.FaultSites)}
 	v.Verdict, v.VerdictClass = verdict(r.Failed())
+	v.TraceHash = r.TraceSHA256
+	if r.Live != nil {
+		v.Live, v.TraceHash, v.Reproduce = newLiveView(&r.RunSummary), notReproducible, notReproducible
+	}
 	for i, x := range r.Violations {
 		v.Violations = append(v.Violations, violationView{ID: fmt.Sprintf("violation-%d", i+1), Property: x.Property,
 			Name: x.Name, Group: x.Group, Installations: strings.Join(x.Installations, ","), Message: x.Message,
@@ -104,6 +127,12 @@ func renderRun(r *RunReport) (Files, error) {
 	}
 	last := max(r.Timeline.LastStep, 1)
 	x := func(step int) int { return labelWidth + step*(pageWidth-labelWidth-10)/last }
+	for _, t := range r.Timeline.Clock {
+		v.Clock = append(v.Clock, clockTickView{X: x(t.Step), LabelX: x(t.Step) + 2, Label: fmt.Sprintf("%gs", t.Seconds)})
+	}
+	v.ClockWidth = pageWidth
+	v.Moments, v.MomentsMore = moments(r.Timeline, r.Violations)
+	v.LiveFaultSites = liveFaultSites
 	for _, g := range r.Timeline.Groups {
 		gv := groupView{ID: g.ID, Width: pageWidth, Height: topMargin + laneHeight*max(len(g.Installations), 1) + 8}
 		laneY := map[string]int{}
@@ -126,7 +155,7 @@ func renderRun(r *RunReport) (Files, error) {
 				continue
 			}
 			gv.Marks = append(gv.Marks, markView{X: x(m.Step) - 3, Y: y - 5, Step: m.Step, Kind: m.Kind, Line: m.Line,
-				Installation: m.Installation, Lead: m.Lead})
+				Installation: m.Installation, Lead: m.Lead, Time: m.Time})
 		}
 		for _, vv := range v.Violations {
 			if vv.Group != "" && vv.Group != g.ID {
