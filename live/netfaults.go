@@ -67,7 +67,8 @@ func (f *netFaults) arm(kind string, d time.Duration) {
 	}
 }
 
-// heal clears every fault (a publish already held still lands).
+// heal clears every fault (a publish already held still lands: wait
+// for late).
 func (f *netFaults) heal() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
