@@ -140,7 +140,9 @@ func (h *harness) command(c *clientProcState, group string, cmd Command) Reply {
 	case len(cmd.Levels) > 0:
 		text += " " + strings.Join(cmd.Levels, " ")
 	}
-	st := trace.Step{Name: cmd.Op, Text: h.elapsed() + " " + text, Actor: cmd.Inst, Group: group}
+	// A command for the whole process (a fault, a heal, an upkeep of all)
+	// is its first installation's act on the timeline.
+	st := trace.Step{Name: cmd.Op, Text: h.elapsed() + " " + text, Actor: firstNonEmpty(cmd.Inst, c.insts[0]), Group: group}
 	if !c.up() {
 		st.Outcome = "skipped: client down"
 		h.stats.Skipped++
@@ -160,6 +162,8 @@ func (h *harness) command(c *clientProcState, group string, cmd Command) Reply {
 			"%s did not answer %q within %s; killed", c.proc.name, cmd.Op, replyTimeout)
 		c.proc.kill()
 		c.proc, c.restartAt = nil, time.Now()
+	case r.OK && r.Failed:
+		st.Outcome = "ok, err=network" // an upkeep some step of which failed
 	case r.OK:
 		st.Outcome = "ok"
 		if r.Intent > 0 {

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/internal/linearize"
 	"github.com/mlsim/mlsim/mlsadapter"
@@ -145,7 +148,7 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 		p.net, err = nettransport.Dial(ctx, f.addr, nettransport.Options{Timeout: f.timeout,
-			DialOptions: append(p.order.DialOptions(), grpcChain(p.faults.interceptor())...)})
+			DialOptions: append(append(p.order.DialOptions(), grpcChain(p.faults.interceptor())...), reconnectQuickly)})
 		cancel()
 		if err == nil {
 			break
@@ -401,6 +404,14 @@ func clipString(s string) string {
 	}
 	return s
 }
+
+// reconnectQuickly: after its server went away a client tries again
+// within a second or two, not gRPC's default of up to two minutes (a
+// restarted topicd is back within a second or two here).
+var reconnectQuickly = grpc.WithConnectParams(grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+	MinConnectTimeout: 2 * time.Second,
+})
 
 // wallClock is a real client's clock.
 type wallClock struct{}

@@ -50,6 +50,7 @@ func (h *harness) faultPhase() error {
 		h.act(w)
 		time.Sleep(time.Duration(5+h.rng.IntN(30)) * time.Millisecond)
 	}
+	h.stats.FaultMillis = float64(time.Since(begin).Milliseconds())
 	// Kills the loop had no time for still happen: the counts are the
 	// run's promise.
 	for range clientKills {
@@ -194,10 +195,11 @@ func (h *harness) livenessPhase() error {
 			return err
 		}
 		before := h.log.Count()
-		quiet := true
+		quiet, failed := true, false
 		for _, c := range h.clients {
 			r := h.command(c, "", Command{Op: OpUpkeep})
 			quiet = quiet && r.OK && !r.Failed && !r.Changed
+			failed = failed || r.Failed || !c.up()
 		}
 		h.stats.LivenessRounds = round
 		if err := h.checkStep(); err != nil {
@@ -206,6 +208,11 @@ func (h *harness) livenessPhase() error {
 		if quiet && h.log.Count() == before {
 			h.stats.Converged = true
 			return nil
+		}
+		if failed {
+			// A network error in a healed world is a connection still
+			// coming back (a restarted server): give it time, not rounds.
+			time.Sleep(min(time.Duration(round)*200*time.Millisecond, 2*time.Second))
 		}
 	}
 	return nil

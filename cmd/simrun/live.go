@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -57,7 +56,13 @@ every child is started and killed by the harness, by its pid.`,
 			if err != nil {
 				return usageError{err}
 			}
-			if err := writeLiveReport(cfg.Out, sum); err != nil {
+			// The report's files are listed in the folder's manifest, so
+			// `simrun report DIR` re-renders them as it does a run's.
+			dir, err := openOut("--out "+cfg.Out, cfg.Out, false, outPlan{files: runPageFiles}, nil)
+			if err != nil {
+				return err
+			}
+			if err := writeLiveReport(dir, sum); err != nil {
 				return err
 			}
 			if asJSON {
@@ -132,23 +137,13 @@ func emptyFolder(dir string) error {
 
 // writeLiveReport writes the run's report (summary.json, summary.md,
 // index.html) and its trace beside the run's files.
-func writeLiveReport(dir string, sum *results.RunSummary) error {
+func writeLiveReport(dir *outDir, sum *results.RunSummary) error {
 	files, err := reports.RunFiles(reports.NewRunReport(sum))
 	if err != nil {
 		return err
 	}
 	files["trace.txt"] = []byte(strings.Join(trace.Lines(sum.Trace), "\n") + "\n")
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return dir.writeFiles("", files)
 }
 
 func printLive(w io.Writer, r *results.RunSummary, dir string) {
