@@ -182,6 +182,13 @@ func (h *harness) livenessPhase() error {
 	if err := h.restartDue(true); err != nil {
 		return err
 	}
+	// Clients restarted late in the fault phase may not have said they
+	// are ready yet.
+	for _, c := range h.clients {
+		if err := h.awaitReady(c, true); err != nil {
+			return err
+		}
+	}
 	h.emit(trace.Step{Name: "heal", Text: h.elapsed() + " heal"})
 	for _, c := range h.clients {
 		h.command(c, "", Command{Op: OpHeal})
@@ -190,6 +197,11 @@ func (h *harness) livenessPhase() error {
 	for round := 1; round <= maxRounds; round++ {
 		if err := h.restartDue(true); err != nil {
 			return err
+		}
+		for _, c := range h.clients {
+			if err := h.awaitReady(c, true); err != nil {
+				return err
+			}
 		}
 		if err := h.checkStep(); err != nil {
 			return err
@@ -215,5 +227,9 @@ func (h *harness) livenessPhase() error {
 			time.Sleep(min(time.Duration(round)*200*time.Millisecond, 2*time.Second))
 		}
 	}
+	// As in the simulator: a liveness phase that does not settle within
+	// its bound is a convergence failure.
+	h.check.Report(checker.Violation{Property: "L1", Step: len(h.steps),
+		Message: fmt.Sprintf("the liveness phase did not settle within its bound of %d rounds", maxRounds)})
 	return nil
 }
