@@ -43,6 +43,7 @@ type clientFlags struct {
 	timeout            time.Duration
 	upkeepEvery        time.Duration
 	dialFor            time.Duration
+	mlsVariant         string
 }
 
 // RunClient is one client process (`simrun client`): one account's
@@ -64,6 +65,7 @@ func RunClient(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Second, "each network call's deadline")
 	fs.DurationVar(&f.upkeepEvery, "upkeep-every", 100*time.Millisecond, "how often to run an installation's upkeep between commands")
 	fs.DurationVar(&f.dialFor, "dial-for", 30*time.Second, "how long to keep trying to reach the server at start")
+	fs.StringVar(&f.mlsVariant, "mls-variant", "", "switch off one of the MLS adapter's defences against go-mls bugs (tests of the harness)")
 	if err := fs.Parse(args); err != nil {
 		return ClientExitSetup
 	}
@@ -82,6 +84,11 @@ func RunClient(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("--life must be at least 1")
 	case f.timeout <= 0 || f.upkeepEvery <= 0:
 		return fail("--timeout and --upkeep-every must be positive")
+	}
+	if f.mlsVariant != "" {
+		if _, err := mlsadapter.ParseDefence(f.mlsVariant); err != nil {
+			return fail("--mls-variant: %v", err)
+		}
 	}
 	if st, err := os.Stat(f.dir); err != nil || !st.IsDir() {
 		return fail("--dir %s: not a folder", f.dir)
@@ -173,8 +180,13 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 }
 
 func (p *clientProc) openEngine(inst string) error {
+	mls := mlsadapter.New(rand.Reader)
+	if p.f.mlsVariant != "" {
+		d, _ := mlsadapter.ParseDefence(p.f.mlsVariant) // checked with the flags
+		mls = mlsadapter.NewVariant(rand.Reader, d)
+	}
 	c, err := engine.Open(engine.Config{InstallationID: inst, Store: p.stores[inst],
-		Transport: recordCalls(p.net.For(inst), inst, p.calls), MLS: mlsadapter.New(rand.Reader), Clock: wallClock{},
+		Transport: recordCalls(p.net.For(inst), inst, p.calls), MLS: mls, Clock: wallClock{},
 		Observer:      func(e engine.Event) { p.events = append(p.events, string(e.Kind)) },
 		MaxPastEpochs: p.f.maxPastEpochs, Byzantine: p.f.byzantine})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/scenarios"
 )
 
@@ -27,6 +28,10 @@ type Config struct {
 	// deals, at seeded moments; negative: one per 4 s (clients) and one
 	// per 20 s (servers) of Duration, at least one each.
 	ClientKills, ServerKills int
+	// MLSVariant, if set, names an MLS adapter defence every client
+	// switches off (mlsadapter.Defences): a known bug let in, which the
+	// run should catch.
+	MLSVariant string
 	// Exec starts the child processes.
 	Exec Exec
 	// Progress, if set, gets a line per phase.
@@ -70,6 +75,11 @@ func (c *Config) validate() (scenarios.Scenario, error) {
 	}
 	if c.ClientKills > maxKills || c.ServerKills > maxKills {
 		errs = append(errs, fmt.Sprintf("kills must be at most %d", maxKills))
+	}
+	if c.MLSVariant != "" {
+		if _, err := mlsadapter.ParseDefence(c.MLSVariant); err != nil {
+			errs = append(errs, err.Error())
+		}
 	}
 	if c.Exec.Path == "" {
 		errs = append(errs, "no executable to start the processes with")

@@ -231,6 +231,9 @@ func (h *harness) startClient(c *clientProcState, first bool) error {
 	if h.byzantine() {
 		flags = append(flags, "--byzantine")
 	}
+	if h.cfg.MLSVariant != "" {
+		flags = append(flags, "--mls-variant", h.cfg.MLSVariant)
+	}
 	if first {
 		// The first installation's file, so the client opens it.
 		f, err := os.Create(filepath.Join(c.dir, "1.db"))

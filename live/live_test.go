@@ -107,3 +107,24 @@ func TestConfigRefusesBadValues(t *testing.T) {
 	_, err := Run(Config{Scenario: "default", Clients: 2, Duration: time.Second, Out: dir, Exec: selfExec()})
 	require.ErrorContains(t, err, "must not hold an earlier run")
 }
+
+// The live run catches a bug: with the MLS adapter's defence against
+// go-mls bug 5 switched off (a restored group state computes a wrong tree
+// hash), a client restarted on its files falls out of its groups, and the
+// checker reports it.
+func TestLiveCatchesADefenceSwitchedOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a live run; skipped with -short")
+	}
+	out := t.TempDir()
+	sum, err := Run(Config{Scenario: "default", Seed: 1, Clients: 4, Duration: 10 * time.Second, ClientKills: 4, ServerKills: 0,
+		MLSVariant: "rehash-on-restore", Out: out, Exec: selfExec()})
+	require.NoError(t, err)
+	require.True(t, sum.Failed(), "no violation with rehash-on-restore off")
+	props := map[string]int{}
+	for _, v := range sum.Violations {
+		props[v.Property]++
+	}
+	t.Logf("violations by property: %v", props)
+	require.Positive(t, props["L1"]+props["L3"]+props["S1"], "want convergence, completeness or fork findings: %v", props)
+}

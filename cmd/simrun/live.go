@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlsim/mlsim/live"
+	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/reports"
 	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/trace"
@@ -88,6 +89,7 @@ every child is started and killed by the harness, by its pid.`,
 	f.IntVar(&cfg.Servers, "servers", 1, "topicd processes sharing the database (more than 1 needs --db postgres://…)")
 	f.IntVar(&cfg.ClientKills, "client-kills", -1, "SIGKILLs of client processes (-1: one per 4 s)")
 	f.IntVar(&cfg.ServerKills, "server-kills", -1, "SIGKILLs of topicd (-1: one per 20 s)")
+	f.StringVar(&cfg.MLSVariant, "mls-variant", "", "switch off an MLS adapter defence in every client: "+strings.Join(mlsadapter.VariantNames(), ", ")+" (the run should catch the bug let in)")
 	f.BoolVar(&asJSON, "json", false, "print the summary as one JSON object on stdout")
 	return cmd
 }
