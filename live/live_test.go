@@ -3,7 +3,11 @@ package live
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,9 +23,19 @@ import (
 // MLSIM_LIVE_CHILD=1 it is a client or a topicd (ChildMain), never a test.
 const childEnv = "MLSIM_LIVE_CHILD"
 
+// With MLSIM_LIVE_HARNESS=DIR it is a harness (a 60-second run into DIR)
+// for TestHarnessDeathTakesItsChildren to kill.
+const harnessEnv = "MLSIM_LIVE_HARNESS"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		os.Exit(ChildMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	if dir := os.Getenv(harnessEnv); dir != "" {
+		_, err := Run(Config{Scenario: "default", Seed: 1, Clients: 2, Duration: time.Minute, Out: dir, Exec: selfExec(),
+			ClientKills: -1, ServerKills: -1})
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
 	}
 	os.Exit(m.Run())
 }
@@ -127,4 +141,90 @@ func TestLiveCatchesADefenceSwitchedOff(t *testing.T) {
 	}
 	t.Logf("violations by property: %v", props)
 	require.Positive(t, props["L1"]+props["L3"]+props["S1"], "want convergence, completeness or fork findings: %v", props)
+}
+
+// A harness killed with SIGKILL leaves no child running: the kernel kills
+// its topicd and its clients (Pdeathsig). Linux only.
+func TestHarnessDeathTakesItsChildren(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), harnessEnv+"="+t.TempDir())
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-done
+	}()
+	var kids []int
+	deadline := time.Now().Add(30 * time.Second)
+	for len(kids) < 3 && time.Now().Before(deadline) { // topicd and two clients
+		time.Sleep(200 * time.Millisecond)
+		kids = childrenOf(cmd.Process.Pid)
+	}
+	require.GreaterOrEqual(t, len(kids), 3, "the harness did not start its children")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	<-done
+	deadline = time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		alive := 0
+		for _, pid := range kids {
+			if running(pid) {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, pid := range kids {
+		if running(pid) {
+			_ = syscall.Kill(pid, syscall.SIGKILL) // ours: clean up, then fail
+			t.Errorf("child %d outlived its harness", pid)
+		}
+	}
+}
+
+// childrenOf lists the processes whose parent is pid (/proc/N/stat).
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, state, ok := procStat(n); ok && ppid == pid && state != "Z" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// running: the process exists and is not a zombie (an orphan's reaper
+// may be slow to collect it).
+func running(pid int) bool {
+	_, state, ok := procStat(pid)
+	return ok && state != "Z"
+}
+
+func procStat(pid int) (ppid int, state string, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", false
+	}
+	// "pid (comm) state ppid …": comm may hold spaces; it ends at the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, "", false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return 0, "", false
+	}
+	ppid, err = strconv.Atoi(f[1])
+	return ppid, f[0], err == nil
 }

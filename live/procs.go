@@ -46,9 +46,7 @@ func startChild(x Exec, name, role string, flags []string, logPath string) (*chi
 	cmd := exec.Command(x.Path, append(append(append([]string(nil), x.Args...), role), flags...)...)
 	cmd.Env = append(os.Environ(), x.Env...)
 	cmd.Stderr = log
-	// Its own process group, so a terminal's ^C reaches the harness only,
-	// which then stops its children itself.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = childAttr()
 	c := &child{name: name, cmd: cmd, replies: make(chan Reply, 16), done: make(chan struct{}), logPath: logPath}
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
