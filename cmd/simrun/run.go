@@ -146,7 +146,11 @@ func printRun(w io.Writer, r *results.RunSummary, shrinkHint string) {
 	if r.MLSMillis > 0 {
 		ratio = r.WallMillis / r.MLSMillis
 	}
-	fmt.Fprintf(w, "wall %.0f ms, inside go-mls %.0f ms (wall/mls %.2f)\n", r.WallMillis, r.MLSMillis, ratio)
+	if r.Live != nil {
+		fmt.Fprintf(w, "wall %.0f ms (go-mls runs in the client processes: not metered)\n", r.WallMillis)
+	} else {
+		fmt.Fprintf(w, "wall %.0f ms, inside go-mls %.0f ms (wall/mls %.2f)\n", r.WallMillis, r.MLSMillis, ratio)
+	}
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "\nVIOLATION %s (%s) at step %d, group %s, installations %s, seed %d:\n  %s\n",
 			v.Property, v.Name, v.Step, v.Group, strings.Join(v.Installations, ","), v.Seed, v.Message)

@@ -2,6 +2,7 @@ package linearize
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -171,13 +172,18 @@ func (in *Info) operations(h History, settle bool) []porcupine.Operation {
 //     after every answer observed or never, which is what porcupine would
 //     conclude placing it last; it is left out.
 //
-// An unknown publish of a payload other publishes of the topic sent too
-// (a client re-sending the same bytes after an unknown outcome, as the
-// engine does) is left out when the topic is complete as above and every
-// seq a read showed the payload at is one a known publish of it got: it
-// cannot sit at a seq a known publish holds, nor at one a read showed
-// with another payload, so again it was appended after every answer or
-// never.
+// Publishes of a payload other publishes of the topic sent too (a client
+// re-sending the same bytes after an unknown outcome, as the engine does)
+// are settled together, on a complete topic: the seqs reads showed the
+// payload at that no known publish of it got can only hold records of its
+// unknown publishes, one each; the earliest-called of those publishes are
+// pinned to them in order, and the rest were appended after every answer
+// or never, and are left out. Which of two publishes of the same bytes
+// made a record cannot be told from what was observed, and one called
+// earlier can take effect wherever one called later can (both may take
+// effect until the end), so this choice keeps the verdict. When there are
+// more such seqs than unknown publishes, the history is left to porcupine
+// (which finds it wrong).
 //
 // None of these changes the verdict; they keep the search small.
 func (in *Info) settleUnknown(ops []*Op) []*Op {
@@ -222,10 +228,20 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 			}
 		}
 	}
+	resent := settleResent(ops, by, complete)
 	out := ops[:0]
 	for _, op := range ops {
 		t := by[op.Topic]
-		if op.Kind == Publish && op.Unknown && t.sent[op.Payload] == 1 {
+		if seq, settled := resent[op]; settled {
+			in.Resent++
+			if seq == 0 {
+				in.Unseen++
+				in.Unknown++
+				continue
+			}
+			op.Seq = seq
+			in.Pinned++
+		} else if op.Kind == Publish && op.Unknown && t.sent[op.Payload] == 1 {
 			if s, ok := t.seen[op.Payload]; ok {
 				op.Seq = s
 				in.Pinned++
@@ -235,12 +251,6 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 				continue
 			}
 		}
-		if op.Kind == Publish && op.Unknown && t.sent[op.Payload] > 1 && complete[op.Topic] && t.onlyKnown(op.Payload) {
-			in.Unseen++
-			in.Resent++
-			in.Unknown++
-			continue
-		}
 		out = append(out, op)
 	}
 	return out
@@ -248,23 +258,64 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 
 // settleTopic is what settleUnknown learns of one topic.
 type settleTopic struct {
-	sent   map[Digest]int             // publishes of each payload
-	seen   map[Digest]uint64          // the lowest seq a read showed it at
-	taken  map[uint64]bool            // seqs a known publish got or a read showed
-	newest uint64                     // the highest seq any answer shows
-	shown  map[Digest][]uint64        // seqs reads showed each payload at
-	got    map[Digest]map[uint64]bool // seqs known publishes of each payload got
+	sent    map[Digest]int             // publishes of each payload
+	seen    map[Digest]uint64          // the lowest seq a read showed it at
+	taken   map[uint64]bool            // seqs a known publish got or a read showed
+	newest  uint64                     // the highest seq any answer shows
+	shown   map[Digest][]uint64        // seqs reads showed each payload at
+	got     map[Digest]map[uint64]bool // seqs known publishes of each payload got
+	unknown map[Digest]int             // publishes of unknown outcome of each payload
 }
 
-// onlyKnown: every seq a read showed the payload at is one a known
-// publish of it got.
-func (t *settleTopic) onlyKnown(p Digest) bool {
-	for _, s := range t.shown[p] {
-		if !t.got[p][s] {
-			return false
+// settleResent settles the unknown publishes of re-sent bytes on
+// complete topics (see settleUnknown): the seq each is pinned to, or 0
+// for one left out. Publishes it cannot settle are not in the map.
+func settleResent(ops []*Op, by map[string]*settleTopic, complete map[string]bool) map[*Op]uint64 {
+	type key struct {
+		topic   string
+		payload Digest
+	}
+	groups := map[key][]*Op{}
+	var keys []key
+	for _, op := range ops {
+		if op.Kind != Publish || !op.Unknown || !complete[op.Topic] || by[op.Topic].sent[op.Payload] < 2 {
+			continue
+		}
+		k := key{op.Topic, op.Payload}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], op)
+	}
+	out := map[*Op]uint64{}
+	for _, k := range keys {
+		unknown := groups[k]
+		extra := by[k.topic].unaccounted(k.payload)
+		if len(extra) > len(unknown) {
+			continue
+		}
+		sort.SliceStable(unknown, func(i, j int) bool { return unknown[i].Call < unknown[j].Call })
+		for i, op := range unknown {
+			out[op] = 0
+			if i < len(extra) {
+				out[op] = extra[i]
+			}
 		}
 	}
-	return true
+	return out
+}
+
+// unaccounted lists the seqs a read showed the payload at that no known
+// publish of it got, each once, ascending.
+func (t *settleTopic) unaccounted(p Digest) []uint64 {
+	var out []uint64
+	for _, s := range t.shown[p] {
+		if !t.got[p][s] && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // failing names the partitions (topics) with no complete linearization.
