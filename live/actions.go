@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/topiclog"
 	"github.com/mlsim/mlsim/trace"
 	"github.com/mlsim/mlsim/wire"
 )
@@ -29,6 +30,7 @@ var liveActions = map[sim.Action]string{
 	sim.ActUpdateAdmins: OpUpdateAdmins, sim.ActUpdatePolicy: OpUpdatePolicy, sim.ActForgeCommit: OpForge,
 	sim.ActPublishLost: FaultDropPublish, sim.ActPublishAmbig: FaultDropResponse, sim.ActPublishDelayed: FaultDelayPublish,
 	sim.ActQueryError: FaultDropQuery, sim.ActPartition: FaultPartition, sim.ActUnpartition: OpHeal,
+	sim.ActGarbage: "garbage",
 }
 
 // notLive says why an action of the scenario is not played live.
@@ -42,7 +44,7 @@ func notLive(a sim.Action) string {
 		return "a delayed publish lands by itself"
 	case sim.ActStoreBusy, sim.ActClockTie, sim.ActClockJump:
 		return "the store and the clock are real"
-	case sim.ActGarbage, sim.ActDirectoryError, sim.ActQueryShort:
+	case sim.ActDirectoryError, sim.ActQueryShort:
 		return "topicd has no fault injection of its own"
 	}
 	return "no live counterpart"
@@ -230,6 +232,9 @@ func (h *harness) act(w weighted) {
 	case sim.ActRevoke:
 		h.revoke(c)
 		return
+	case sim.ActGarbage:
+		h.garbage()
+		return
 	case sim.ActUpkeep, sim.ActWelcomes, sim.ActSendWelcomes, sim.ActKeyPackages:
 		h.command(c, "", Command{Op: op, Inst: c.insts[h.rng.IntN(len(c.insts))]})
 		return
@@ -412,4 +417,47 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// garbage publishes, under topiclog.InjectedPublisher, what no member
+// sent to a group's topic: random bytes, or a copy of one of its records,
+// as it is (a replay) or with one byte changed. Every client must reject
+// it and lose nothing; the checker reads it as injected.
+func (h *harness) garbage() {
+	groups := h.check.Oracle.Groups()
+	if len(groups) == 0 {
+		return
+	}
+	g := groups[h.rng.IntN(len(groups))]
+	topic := wire.GroupTopic(g.ID)
+	var payload []byte
+	what := ""
+	var own []checker.Record
+	for _, r := range h.log.Records(topic, 0) {
+		if !r.Injected {
+			own = append(own, r)
+		}
+	}
+	if len(own) > 0 && h.rng.IntN(2) == 0 {
+		r := own[h.rng.IntN(len(own))]
+		payload = append([]byte(nil), r.Payload...)
+		what = fmt.Sprintf("replay=%d", r.Seq)
+		if h.rng.IntN(2) == 0 {
+			payload[h.rng.IntN(len(payload))] ^= byte(1 + h.rng.IntN(255))
+			what += " flipped"
+		}
+	} else {
+		payload = make([]byte, 8+h.rng.IntN(300))
+		for i := range payload {
+			payload[i] = byte(h.rng.IntN(256))
+		}
+		what = fmt.Sprintf("random=%dB", len(payload))
+	}
+	st := trace.Step{Name: "garbage", Text: fmt.Sprintf("%s garbage %s %s", h.elapsed(), g.ID, what), Group: g.ID, Outcome: "ok"}
+	if err := h.admin.For(topiclog.InjectedPublisher).Publish(topic, payload); err != nil {
+		st.Outcome = "err=" + clipString(err.Error())
+	} else {
+		h.events["garbage_injected"]++
+	}
+	h.emit(st)
 }

@@ -128,7 +128,7 @@ func (h *harness) integrity() {
 // orderCheck checks the clients' observed histories against a totally
 // ordered append-only log per topic (porcupine).
 func (h *harness) orderCheck() {
-	var paths []string
+	paths := []string{filepath.Join(h.dir, "harness-order.jsonl")}
 	for _, c := range h.clients {
 		for life := 1; life <= c.life; life++ {
 			paths = append(paths, filepath.Join(c.dir, fmt.Sprintf("order-%d.jsonl", life)))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/linearize"
 	"github.com/mlsim/mlsim/nettransport"
 	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/scenarios"
@@ -65,7 +66,8 @@ type harness struct {
 	log           *topiclog.Reader
 	check         *checker.Checker
 	stores        map[string]*fileStore
-	admin         *nettransport.Client // the harness's own connection (revocations)
+	admin         *nettransport.Client // the harness's own connection (revocations, garbage)
+	adminOrder    *os.File             // its calls, for the order check
 	steps         []trace.Step
 	acked         []ackedIntent
 	revoked       map[string]bool
@@ -149,8 +151,16 @@ func (h *harness) startAll() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), serverUpWithin)
 	defer cancel()
-	var err error
-	if h.admin, err = nettransport.Dial(ctx, h.servers[0].addr, nettransport.Options{Timeout: 5 * time.Second}); err != nil {
+	// The harness's own calls (garbage it publishes) are part of the
+	// observed history the order check reads.
+	adminOrder, err := os.OpenFile(filepath.Join(h.dir, "harness-order.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	h.adminOrder = adminOrder
+	rec := linearize.NewRecorder("harness")
+	rec.Sink(adminOrder)
+	if h.admin, err = nettransport.Dial(ctx, h.servers[0].addr, nettransport.Options{Timeout: 5 * time.Second, DialOptions: rec.DialOptions()}); err != nil {
 		return fmt.Errorf("the harness cannot reach %s: %w", h.servers[0].name, err)
 	}
 	if h.log, err = topiclog.Open(ctx, h.db); err != nil {
@@ -328,6 +338,9 @@ func (h *harness) shutdown() {
 	}
 	if h.admin != nil {
 		_ = h.admin.Close()
+	}
+	if h.adminOrder != nil {
+		_ = h.adminOrder.Close()
 	}
 	if h.log != nil {
 		_ = h.log.Close()

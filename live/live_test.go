@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
-	"syscall"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,6 +86,8 @@ func TestLiveSQLite(t *testing.T) {
 	}
 	sum := liveRun(t, Config{Scenario: "default", Seed: 1, Clients: 4, Duration: 45 * time.Second, ClientKills: 12, ServerKills: 3})
 	require.Positive(t, sum.Live.NetworkFaults[FaultDropResponse]+sum.Live.NetworkFaults[FaultDelayPublish])
+	require.Positive(t, sum.Events["garbage_injected"], "no garbage published")
+	require.Positive(t, sum.Events["payload_rejected"])
 }
 
 // The same on PostgreSQL with two topicd processes sharing the database

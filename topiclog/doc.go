@@ -11,7 +11,9 @@
 // directory as it stands; the Log and Directory methods answer from that.
 // A live harness refreshes before each checker step.
 //
-// topicd stores no injected payloads: every record's Injected is false.
+// A record is Injected when its publisher is [InjectedPublisher], the name
+// a live harness publishes garbage and replays under; every other record
+// is the publisher's own.
 //
 // API: [Open], [Reader] ([Reader.Refresh], [Reader.Close], and the
 // checker's Topics, Records, Count, Installations, KeyPackages).

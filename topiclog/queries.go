@@ -38,6 +38,9 @@ func readRecords(ctx context.Context, tx *sql.Tx, topic string, after, head uint
 		if err := rows.Scan(&rec.Seq, &rec.TimestampNs, &rec.Publisher, &rec.Payload); err != nil {
 			return err
 		}
+		if rec.Publisher == InjectedPublisher {
+			rec.Publisher, rec.Injected = "", true
+		}
 		if want := after + uint64(len(out)) + 1; rec.Seq != want {
 			return fmt.Errorf("sequence id %d where %d was due", rec.Seq, want)
 		}

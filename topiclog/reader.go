@@ -31,6 +31,12 @@ var (
 	_ checker.Directory = (*Reader)(nil)
 )
 
+// InjectedPublisher is the publisher name a harness publishes garbage
+// and replays under (a live run's garbage action): records it published
+// are Injected, which the checker rejects unread. It has no '/', so no
+// installation can have it.
+const InjectedPublisher = "harness:injected"
+
 // Open opens a topicd database named as topicd's --db names it: a
 // postgres:// or postgresql:// URL, else a SQLite file (read-only). It
 // reads nothing yet: call Refresh.

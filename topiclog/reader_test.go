@@ -77,6 +77,10 @@ func TestRefreshReadsWhatWasAppended(t *testing.T) {
 		require.Equal(t, uint64(5), r.Count())
 		require.Equal(t, []checker.Record{{Seq: 3, TimestampNs: 12, Payload: []byte("z3"), Publisher: "a/1"}}, r.Records("group/z", 2))
 		require.Empty(t, r.Records("group/z", 3))
+		// What the harness injected is marked so, with no publisher.
+		publish("group/z", topiclog.InjectedPublisher, "garbage", 13)
+		require.NoError(t, r.Refresh(ctx))
+		require.Equal(t, []checker.Record{{Seq: 4, TimestampNs: 13, Payload: []byte("garbage"), Injected: true}}, r.Records("group/z", 3))
 		require.Equal(t, 1, r.KeyPackages("a/2"))
 		require.Equal(t, []string{"a/2"}, r.Installations("a"))
 		require.True(t, r.Revoked("a/1"))
