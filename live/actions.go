@@ -30,7 +30,9 @@ var liveActions = map[sim.Action]string{
 	sim.ActUpdateAdmins: OpUpdateAdmins, sim.ActUpdatePolicy: OpUpdatePolicy, sim.ActForgeCommit: OpForge,
 	sim.ActPublishLost: FaultDropPublish, sim.ActPublishAmbig: FaultDropResponse, sim.ActPublishDelayed: FaultDelayPublish,
 	sim.ActQueryError: FaultDropQuery, sim.ActPartition: FaultPartition, sim.ActUnpartition: OpHeal,
-	sim.ActGarbage: "garbage",
+	sim.ActGarbage:   "garbage",
+	sim.ActSubscribe: OpSubscribe, sim.ActStreamStep: OpStreamStep,
+	sim.ActStreamDrop: FaultStreamDrop, sim.ActStreamDuplicate: FaultStreamDuplicate, sim.ActStreamBreak: FaultStreamBreak,
 }
 
 // notLive says why an action of the scenario is not played live.
@@ -42,6 +44,8 @@ func notLive(a sim.Action) string {
 		return "concurrent commits happen by themselves between processes"
 	case sim.ActLandDelayed:
 		return "a delayed publish lands by itself"
+	case sim.ActStreamDelay:
+		return "deliveries are as late as the network makes them"
 	case sim.ActStoreBusy, sim.ActClockTie, sim.ActClockJump:
 		return "the store and the clock are real"
 	case sim.ActDirectoryError, sim.ActQueryShort:
@@ -211,7 +215,8 @@ func (h *harness) act(w weighted) {
 	c := up[h.rng.IntN(len(up))]
 	op := liveActions[a]
 	switch a {
-	case sim.ActPublishLost, sim.ActPublishAmbig, sim.ActPublishDelayed, sim.ActQueryError, sim.ActPartition:
+	case sim.ActPublishLost, sim.ActPublishAmbig, sim.ActPublishDelayed, sim.ActQueryError, sim.ActPartition,
+		sim.ActStreamDrop, sim.ActStreamDuplicate, sim.ActStreamBreak:
 		ms := 0
 		switch a {
 		case sim.ActPublishDelayed:

@@ -155,7 +155,7 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
 		p.net, err = nettransport.Dial(ctx, f.addr, nettransport.Options{Timeout: f.timeout,
-			DialOptions: append(append(p.order.DialOptions(), grpcChain(p.faults.interceptor())...), reconnectQuickly)})
+			DialOptions: append(append(p.order.DialOptions(), p.faults.dialOptions()...), reconnectQuickly)})
 		cancel()
 		if err == nil {
 			break
@@ -317,6 +317,10 @@ func (p *clientProc) handle(c Command) Reply {
 		}
 	case OpForge:
 		_, err = e.ForgeCommit(c.Group, c.What)
+	case OpSubscribe:
+		err = e.Subscribe(c.Group)
+	case OpStreamStep:
+		err = p.streamStep(e, c.Group)
 	case OpPublish:
 		_, err = e.PublishNext(c.Group)
 	case OpPublishAll:
@@ -336,6 +340,35 @@ func (p *clientProc) handle(c Command) Reply {
 		return Reply{Intent: id, Err: err.Error(), Failed: errors.Is(err, nettransport.ErrNetwork)}
 	}
 	return Reply{OK: true, Intent: id}
+}
+
+// streamStep takes one delivery of the group's subscription, subscribing
+// first when the application has not (a restarted client has no
+// subscriptions); what it did is reported as a stream_* event.
+func (p *clientProc) streamStep(e *engine.Client, group string) error {
+	if !slices.Contains(e.Subscriptions(), group) {
+		if err := e.Subscribe(group); err != nil {
+			return err
+		}
+		p.events = append(p.events, "stream_subscribed")
+	}
+	r, err := e.StreamStep(group)
+	if r.Resubscribed {
+		p.events = append(p.events, "stream_resubscribed")
+	}
+	if name := streamEvents[r.Action]; name != "" {
+		p.events = append(p.events, name)
+	}
+	return err
+}
+
+// streamEvents names the event each stream action is reported as (the
+// simulator's names).
+var streamEvents = map[engine.StreamAction]string{
+	engine.StreamProcessed: "stream_processed",
+	engine.StreamSkipped:   "stream_skipped",
+	engine.StreamGap:       "stream_gap",
+	engine.StreamEnded:     "stream_ended",
 }
 
 // open starts a new installation of the account on a new store file.

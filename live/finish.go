@@ -59,7 +59,7 @@ func (h *harness) finish() (*results.RunSummary, error) {
 	st.AckedIntents = len(h.acked)
 	sum := &results.RunSummary{Scenario: h.sc.Name, Seed: h.cfg.Seed, Steps: len(h.steps), Clients: len(h.stores),
 		Groups: len(h.check.Oracle.Groups()), Determinism: results.DeterminismSkipped, Converged: st.Converged,
-		LivenessRounds: st.LivenessRounds, LivenessBound: maxRounds, Intents: intents, Events: h.events,
+		LivenessRounds: st.LivenessRounds, LivenessBound: h.stats.LivenessBound, Intents: intents, Events: h.events,
 		FaultSites: map[string]int{}, ExtraCopies: h.check.Copies(), WallMillis: float64(time.Since(h.start).Milliseconds()),
 		Trace: h.steps, Live: &st}
 	sum.MembersMean, sum.MembersMax = h.groupSizes()

@@ -27,7 +27,7 @@ const (
 	serverUpWithin = 15 * time.Second
 	stopGrace      = 10 * time.Second
 	checkEvery     = time.Second
-	maxRounds      = 40 // liveness rounds
+	minRounds      = 40 // liveness rounds, at least (see livenessBound)
 )
 
 // server is one topicd process.

@@ -62,6 +62,11 @@ func liveRun(t *testing.T, cfg Config) *results.RunSummary {
 		t.Errorf("VIOLATION %s (%s) step %d group %s %v: %s\n  %s", v.Property, v.Name, v.Step, v.Group, v.Installations, v.Message,
 			strings.Join(v.Trace, "\n  "))
 	}
+	if !l.Converged {
+		for _, st := range sum.Trace[max(0, len(sum.Trace)-30):] {
+			t.Log(st.String())
+		}
+	}
 	require.True(t, l.Converged, "the liveness rounds did not settle")
 	require.Equal(t, cfg.ClientKills, l.ClientKills)
 	require.Equal(t, cfg.ServerKills, l.ServerKills)

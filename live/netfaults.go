@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	topicv1 "github.com/mlsim/mlsim/proto/topic/v1"
 )
@@ -33,10 +34,18 @@ const (
 	// FaultPartition: every call fails with UNAVAILABLE for the fault's
 	// duration.
 	FaultPartition = "partition"
+	// FaultStreamDrop: a subscription's next delivery is lost.
+	FaultStreamDrop = "stream-drop"
+	// FaultStreamDuplicate: a subscription's next delivery comes twice.
+	FaultStreamDuplicate = "stream-duplicate"
+	// FaultStreamBreak: a subscription fails (UNAVAILABLE) at its next
+	// receive.
+	FaultStreamBreak = "stream-break"
 )
 
 // FaultKinds lists the network faults, in a fixed order.
-var FaultKinds = []string{FaultDropPublish, FaultDropResponse, FaultDelayPublish, FaultDropQuery, FaultPartition}
+var FaultKinds = []string{FaultDropPublish, FaultDropResponse, FaultDelayPublish, FaultDropQuery, FaultPartition,
+	FaultStreamDrop, FaultStreamDuplicate, FaultStreamBreak}
 
 // netFaults is a client process's armed faults.
 type netFaults struct {
@@ -145,7 +154,54 @@ func (f *netFaults) sendLate(ctx context.Context, method string, req any, cc *gr
 	}()
 }
 
-// grpcChain makes interceptors dial options, chained after any others.
-func grpcChain(i grpc.UnaryClientInterceptor) []grpc.DialOption {
-	return []grpc.DialOption{grpc.WithChainUnaryInterceptor(i)}
+// streamInterceptor applies the armed stream faults to Subscribe streams'
+// deliveries.
+func (f *netFaults) streamInterceptor() grpc.StreamClientInterceptor {
+	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		cs, err := streamer(ctx, desc, cc, method, opts...)
+		if err != nil || method != topicv1.TopicService_Subscribe_FullMethodName {
+			return cs, err
+		}
+		return &faultyStream{ClientStream: cs, f: f}, nil
+	}
+}
+
+// faultyStream is a subscription the armed stream faults act on. Its
+// RecvMsg runs on the subscription's own receiving goroutine.
+type faultyStream struct {
+	grpc.ClientStream
+	f     *netFaults
+	again *topicv1.Envelope // a delivery to give twice
+}
+
+func (s *faultyStream) RecvMsg(m any) error {
+	e, ok := m.(*topicv1.Envelope)
+	if !ok {
+		return s.ClientStream.RecvMsg(m)
+	}
+	if s.again != nil {
+		proto.Reset(e)
+		proto.Merge(e, s.again)
+		s.again = nil
+		return nil
+	}
+	if s.f.take(FaultStreamBreak) {
+		return status.Error(codes.Unavailable, "live fault: stream broken")
+	}
+	if err := s.ClientStream.RecvMsg(m); err != nil {
+		return err
+	}
+	switch {
+	case s.f.take(FaultStreamDrop):
+		return s.ClientStream.RecvMsg(m) // the one received is lost
+	case s.f.take(FaultStreamDuplicate):
+		s.again = proto.Clone(e).(*topicv1.Envelope)
+	}
+	return nil
+}
+
+// dialOptions are the faults' interceptors as dial options, chained after
+// any others.
+func (f *netFaults) dialOptions() []grpc.DialOption {
+	return []grpc.DialOption{grpc.WithChainUnaryInterceptor(f.interceptor()), grpc.WithChainStreamInterceptor(f.streamInterceptor())}
 }

@@ -30,6 +30,8 @@ const (
 	OpUpdateAdmins    = "update-admins"
 	OpUpdatePolicy    = "update-policy"
 	OpForge           = "forge-commit"
+	OpSubscribe       = "subscribe"   // the application subscribes to a group's topic
+	OpStreamStep      = "stream-step" // take one delivery of a subscription
 	OpPublish         = "publish"
 	OpPublishAll      = "publish-all"
 	OpSync            = "sync"

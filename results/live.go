@@ -51,5 +51,6 @@ type LiveRun struct {
 	// FilesChecked counts the SQLite files PRAGMA integrity_check passed.
 	FilesChecked   int  `json:"files_checked"`
 	LivenessRounds int  `json:"liveness_rounds"`
+	LivenessBound  int  `json:"liveness_bound"`
 	Converged      bool `json:"converged"`
 }
