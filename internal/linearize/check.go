@@ -258,13 +258,12 @@ func (in *Info) settleUnknown(ops []*Op) []*Op {
 
 // settleTopic is what settleUnknown learns of one topic.
 type settleTopic struct {
-	sent    map[Digest]int             // publishes of each payload
-	seen    map[Digest]uint64          // the lowest seq a read showed it at
-	taken   map[uint64]bool            // seqs a known publish got or a read showed
-	newest  uint64                     // the highest seq any answer shows
-	shown   map[Digest][]uint64        // seqs reads showed each payload at
-	got     map[Digest]map[uint64]bool // seqs known publishes of each payload got
-	unknown map[Digest]int             // publishes of unknown outcome of each payload
+	sent   map[Digest]int             // publishes of each payload
+	seen   map[Digest]uint64          // the lowest seq a read showed it at
+	taken  map[uint64]bool            // seqs a known publish got or a read showed
+	newest uint64                     // the highest seq any answer shows
+	shown  map[Digest][]uint64        // seqs reads showed each payload at
+	got    map[Digest]map[uint64]bool // seqs known publishes of each payload got
 }
 
 // settleResent settles the unknown publishes of re-sent bytes on
