@@ -16,6 +16,7 @@ import (
 	"github.com/mlsim/mlsim/nettransport"
 	"github.com/mlsim/mlsim/results"
 	"github.com/mlsim/mlsim/scenarios"
+	"github.com/mlsim/mlsim/sim"
 	"github.com/mlsim/mlsim/topiclog"
 	"github.com/mlsim/mlsim/trace"
 )
@@ -169,7 +170,7 @@ func (h *harness) startAll() error {
 	h.check = checker.New(checker.Config{MaxPastEpochs: engine.PastEpochWindow(h.sc.Params.MaxPastEpochs),
 		Log: refreshing{h.log}, Directory: h.log, Concurrent: true})
 	for i := range h.cfg.Clients {
-		c := &clientProcState{account: accountName(i), srv: h.servers[i%len(h.servers)]}
+		c := &clientProcState{account: sim.AccountName(i), srv: h.servers[i%len(h.servers)]}
 		c.dir = filepath.Join(h.dir, c.account)
 		if err := os.Mkdir(c.dir, 0o755); err != nil {
 			return err
@@ -357,16 +358,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// accountName names accounts as the simulator does.
-func accountName(i int) string {
-	names := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
-		"mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "xena"}
-	if i < len(names) {
-		return names[i]
-	}
-	return fmt.Sprintf("user%d", i)
 }
 
 // elapsed is the run's wall time so far, as the trace shows it.

@@ -132,7 +132,7 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 	}
 	w.check = checker.New(checker.Config{MaxPastEpochs: engine.PastEpochWindow(p.MaxPastEpochs), Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
 	for i := 0; i < p.Accounts; i++ {
-		w.accounts = append(w.accounts, accountName(i))
+		w.accounts = append(w.accounts, AccountName(i))
 	}
 	return w, nil
 }
@@ -165,8 +165,9 @@ func (w *World) drawWeights() []string {
 	return off
 }
 
-// accountName gives accounts readable, stable names.
-func accountName(i int) string {
+// AccountName gives accounts readable, stable names (live runs name
+// their client processes the same way).
+func AccountName(i int) string {
 	names := []string{"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
 		"mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "xena"}
 	if i < len(names) {
