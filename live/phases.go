@@ -33,13 +33,13 @@ func (h *harness) faultPhase() error {
 				return err
 			}
 		}
-		if len(clientKills) > 0 && time.Now().After(clientKills[0]) {
+		// A kill whose moment came waits while every process of its
+		// kind is down.
+		if len(clientKills) > 0 && time.Now().After(clientKills[0]) && h.killClient() {
 			clientKills = clientKills[1:]
-			h.killClient()
 		}
-		if len(serverKills) > 0 && time.Now().After(serverKills[0]) {
+		if len(serverKills) > 0 && time.Now().After(serverKills[0]) && h.killServer() {
 			serverKills = serverKills[1:]
-			h.killServer()
 		}
 		if time.Now().After(nextCheck) {
 			if err := h.checkStep(); err != nil {
@@ -54,16 +54,16 @@ func (h *harness) faultPhase() error {
 	// Kills the loop had no time for still happen: the counts are the
 	// run's promise.
 	for range clientKills {
-		h.killClient()
 		if err := h.restartDue(true); err != nil {
 			return err
 		}
+		h.killClient()
 	}
 	for range serverKills {
-		h.killServer()
 		if err := h.restartDue(true); err != nil {
 			return err
 		}
+		h.killServer()
 	}
 	return nil
 }
@@ -80,11 +80,11 @@ func (h *harness) killTimes(begin time.Time, n int) []time.Time {
 }
 
 // killClient SIGKILLs one running client process, by its pid; it comes
-// back after a moment on the same files.
-func (h *harness) killClient() {
+// back after a moment on the same files. It reports whether one was up.
+func (h *harness) killClient() bool {
 	up := h.upClients()
 	if len(up) == 0 {
-		return
+		return false
 	}
 	c := up[h.rng.IntN(len(up))]
 	pid := c.proc.cmd.Process.Pid
@@ -93,11 +93,13 @@ func (h *harness) killClient() {
 	h.stats.ClientKills++
 	h.emit(trace.Step{Name: "kill", Text: fmt.Sprintf("%s kill %s pid=%d", h.elapsed(), c.account, pid), Actor: c.insts[0],
 		Involves: c.insts[1:], Outcome: "SIGKILL", Crashed: true})
+	return true
 }
 
 // killServer SIGKILLs one running topicd, by its pid; it comes back after
-// a moment on the same database and address.
-func (h *harness) killServer() {
+// a moment on the same database and address. It reports whether one was
+// up.
+func (h *harness) killServer() bool {
 	var up []*server
 	for _, s := range h.servers {
 		if s.proc != nil {
@@ -105,7 +107,7 @@ func (h *harness) killServer() {
 		}
 	}
 	if len(up) == 0 {
-		return
+		return false
 	}
 	s := up[h.rng.IntN(len(up))]
 	pid := s.proc.cmd.Process.Pid
@@ -115,6 +117,7 @@ func (h *harness) killServer() {
 	h.stats.ServerKills++
 	h.emit(trace.Step{Name: "kill", Text: fmt.Sprintf("%s kill %s pid=%d", h.elapsed(), s.name, pid), Outcome: "SIGKILL"})
 	h.serverRestart = append(h.serverRestart, pendingServer{s, time.Now().Add(time.Duration(300+h.rng.IntN(1200)) * time.Millisecond)})
+	return true
 }
 
 type pendingServer struct {
