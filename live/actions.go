@@ -174,13 +174,19 @@ func (h *harness) command(c *clientProcState, group string, cmd Command) Reply {
 		st.Outcome = "ok"
 		if r.Intent > 0 {
 			st.Outcome = fmt.Sprintf("intent=%d ok", r.Intent)
-			h.acked = append(h.acked, ackedIntent{inst: cmd.Inst, id: r.Intent})
 		}
 	default:
 		st.Outcome = "err=" + clipString(r.Err)
 		if r.Failed {
 			st.Outcome = "err=network"
 		}
+		if r.Intent > 0 {
+			st.Outcome = fmt.Sprintf("intent=%d %s", r.Intent, st.Outcome)
+		}
+	}
+	if r.Intent > 0 {
+		// Answered with an id: recorded durably, whatever came after.
+		h.acked = append(h.acked, ackedIntent{inst: cmd.Inst, id: r.Intent})
 	}
 	for _, e := range r.Events {
 		h.events[e]++
