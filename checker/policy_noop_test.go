@@ -19,9 +19,9 @@ func TestPolicyNoop(t *testing.T) {
 		says string // "" when the NOOP is justified
 	}{
 		{checker.KindUpdateAdmins, "+b", "intent 4 (UPDATE_ADMINS) ended NOOP at epoch 2, but the policy there was"},
-		{checker.KindUpdateAdmins, "+a", ""},   // the super admin is no admin to add
-		{checker.KindUpdateAdmins, "-b", ""},   // not an admin: nothing to remove
-		{checker.KindUpdateAdmins, "+", ""},    // no account named
+		{checker.KindUpdateAdmins, "+a", ""}, // the super admin is no admin to add
+		{checker.KindUpdateAdmins, "-b", ""}, // not an admin: nothing to remove
+		{checker.KindUpdateAdmins, "+", ""},  // no account named
 		{checker.KindUpdatePolicy, "add=admins", "intent 4 (UPDATE_POLICY) ended NOOP at epoch 2, but the policy there was"},
 		{checker.KindUpdatePolicy, "add=everyone", ""},
 	} {
