@@ -67,6 +67,9 @@ func RunClient(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&f.dialFor, "dial-for", 30*time.Second, "how long to keep trying to reach the server at start")
 	fs.StringVar(&f.mlsVariant, "mls-variant", "", "switch off one of the MLS adapter's defences against go-mls bugs (tests of the harness)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ClientExitOK // --help: the usage was printed
+		}
 		return ClientExitSetup
 	}
 	fail := func(format string, a ...any) int {

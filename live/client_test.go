@@ -63,6 +63,9 @@ func TestClientBadFlags(t *testing.T) {
 		require.Equal(t, ClientExitSetup, RunClient(c.args, strings.NewReader(""), &bytes.Buffer{}, &stderr), c.args)
 		require.Contains(t, stderr.String(), c.says)
 	}
+	var help bytes.Buffer
+	require.Equal(t, ClientExitOK, RunClient([]string{"--help"}, strings.NewReader(""), &bytes.Buffer{}, &help), "--help is no error")
+	require.Contains(t, help.String(), "-addr")
 	var stderr bytes.Buffer
 	require.Equal(t, ClientExitSetup, ChildMain([]string{"server"}, nil, nil, &stderr))
 	require.Contains(t, stderr.String(), `unknown role "server"`)

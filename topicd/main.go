@@ -33,6 +33,9 @@ func Main(args []string, stderr io.Writer) int {
 	level := fs.String("log-level", "info", "debug, info, warn or error")
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "how long calls in progress may finish after SIGTERM")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK // --help: the usage was printed
+		}
 		return exitSetup
 	}
 	var lv slog.Level
