@@ -125,8 +125,9 @@ type pendingServer struct {
 	at time.Time
 }
 
-// restartDue restarts the servers and clients whose moment came (all of
-// them when now is set).
+// restartDue restarts the servers and clients whose moment came. With
+// now set it restarts all of them, servers first, and then waits for
+// every client still starting to be ready.
 func (h *harness) restartDue(now bool) error {
 	keep := h.serverRestart[:0]
 	for _, p := range h.serverRestart {
@@ -148,14 +149,16 @@ func (h *harness) restartDue(now bool) error {
 		if err := h.startClient(c, false); err != nil {
 			return err
 		}
-		if now {
+		h.stats.Restarts++
+		h.emit(trace.Step{Name: "restart", Text: fmt.Sprintf("%s restart %s life=%d", h.elapsed(), c.account, c.life),
+			Actor: c.insts[0], Involves: c.insts[1:], Outcome: "ok"})
+	}
+	if now {
+		for _, c := range h.clients {
 			if err := h.awaitReady(c, true); err != nil {
 				return err
 			}
 		}
-		h.stats.Restarts++
-		h.emit(trace.Step{Name: "restart", Text: fmt.Sprintf("%s restart %s life=%d", h.elapsed(), c.account, c.life),
-			Actor: c.insts[0], Involves: c.insts[1:], Outcome: "ok"})
 	}
 	return nil
 }
@@ -202,15 +205,10 @@ func (h *harness) livenessBound() int {
 // livenessPhase heals everything, stops the clients' own upkeep, and runs
 // rounds of every installation's Upkeep until a round changes nothing.
 func (h *harness) livenessPhase() error {
+	// Clients restarted late in the fault phase may not have said they
+	// are ready yet: restartDue waits for them.
 	if err := h.restartDue(true); err != nil {
 		return err
-	}
-	// Clients restarted late in the fault phase may not have said they
-	// are ready yet.
-	for _, c := range h.clients {
-		if err := h.awaitReady(c, true); err != nil {
-			return err
-		}
 	}
 	h.emit(trace.Step{Name: "heal", Text: h.elapsed() + " heal"})
 	for _, c := range h.clients {
@@ -222,11 +220,6 @@ func (h *harness) livenessPhase() error {
 	for round := 1; round <= bound; round++ {
 		if err := h.restartDue(true); err != nil {
 			return err
-		}
-		for _, c := range h.clients {
-			if err := h.awaitReady(c, true); err != nil {
-				return err
-			}
 		}
 		if err := h.checkStep(); err != nil {
 			return err
