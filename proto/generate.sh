@@ -33,4 +33,4 @@ protoc -I proto \
   --plugin=protoc-gen-go-grpc="$bin/protoc-gen-go-grpc" \
   --go_out="$out" --go_opt=paths=source_relative \
   --go-grpc_out="$out" --go-grpc_opt=paths=source_relative \
-  topic/v1/topic.proto
+  topic/v1/topic.proto intentclient/v1/intentclient.proto
