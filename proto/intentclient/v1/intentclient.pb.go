@@ -427,6 +427,58 @@ func (IntentStateCode) EnumDescriptor() ([]byte, []int) {
 	return file_intentclient_v1_intentclient_proto_rawDescGZIP(), []int{6}
 }
 
+type WelcomeState int32
+
+const (
+	WelcomeState_WELCOME_STATE_UNSPECIFIED   WelcomeState = 0
+	WelcomeState_WELCOME_STATE_PENDING       WelcomeState = 1 // its commit has not won yet
+	WelcomeState_WELCOME_STATE_READY_TO_SEND WelcomeState = 2 // its commit won; not sent yet
+	WelcomeState_WELCOME_STATE_SENT          WelcomeState = 3
+)
+
+// Enum value maps for WelcomeState.
+var (
+	WelcomeState_name = map[int32]string{
+		0: "WELCOME_STATE_UNSPECIFIED",
+		1: "WELCOME_STATE_PENDING",
+		2: "WELCOME_STATE_READY_TO_SEND",
+		3: "WELCOME_STATE_SENT",
+	}
+	WelcomeState_value = map[string]int32{
+		"WELCOME_STATE_UNSPECIFIED":   0,
+		"WELCOME_STATE_PENDING":       1,
+		"WELCOME_STATE_READY_TO_SEND": 2,
+		"WELCOME_STATE_SENT":          3,
+	}
+)
+
+func (x WelcomeState) Enum() *WelcomeState {
+	p := new(WelcomeState)
+	*p = x
+	return p
+}
+
+func (x WelcomeState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (WelcomeState) Descriptor() protoreflect.EnumDescriptor {
+	return file_intentclient_v1_intentclient_proto_enumTypes[7].Descriptor()
+}
+
+func (WelcomeState) Type() protoreflect.EnumType {
+	return &file_intentclient_v1_intentclient_proto_enumTypes[7]
+}
+
+func (x WelcomeState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use WelcomeState.Descriptor instead.
+func (WelcomeState) EnumDescriptor() ([]byte, []int) {
+	return file_intentclient_v1_intentclient_proto_rawDescGZIP(), []int{7}
+}
+
 type HelloRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Version       ProtocolVersion        `protobuf:"varint,1,opt,name=version,proto3,enum=mlsim.intentclient.v1.ProtocolVersion" json:"version,omitempty"`
@@ -2294,6 +2346,7 @@ type Observation struct {
 	//	*Observation_Members
 	//	*Observation_Policy
 	//	*Observation_Intent
+	//	*Observation_Welcome
 	Record        isObservation_Record `protobuf_oneof:"record"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2422,6 +2475,15 @@ func (x *Observation) GetIntent() *IntentState {
 	return nil
 }
 
+func (x *Observation) GetWelcome() *WelcomeOutbound {
+	if x != nil {
+		if x, ok := x.Record.(*Observation_Welcome); ok {
+			return x.Welcome
+		}
+	}
+	return nil
+}
+
 type isObservation_Record interface {
 	isObservation_Record()
 }
@@ -2458,6 +2520,10 @@ type Observation_Intent struct {
 	Intent *IntentState `protobuf:"bytes,17,opt,name=intent,proto3,oneof"`
 }
 
+type Observation_Welcome struct {
+	Welcome *WelcomeOutbound `protobuf:"bytes,18,opt,name=welcome,proto3,oneof"`
+}
+
 func (*Observation_Epoch) isObservation_Record() {}
 
 func (*Observation_Message) isObservation_Record() {}
@@ -2473,6 +2539,8 @@ func (*Observation_Members) isObservation_Record() {}
 func (*Observation_Policy) isObservation_Record() {}
 
 func (*Observation_Intent) isObservation_Record() {}
+
+func (*Observation_Welcome) isObservation_Record() {}
 
 // EpochEntered: the installation entered an epoch of a group.
 type EpochEntered struct {
@@ -2848,7 +2916,9 @@ type Position struct {
 	// broken: why processing stopped; "" while healthy.
 	Broken string `protobuf:"bytes,5,opt,name=broken,proto3" json:"broken,omitempty"`
 	// cursor: the last processed sequence id of the group's topic.
-	Cursor        uint64 `protobuf:"varint,6,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Cursor uint64 `protobuf:"varint,6,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// consent: the user's consent for the group (SPEC §3 membership_state).
+	Consent       Consent `protobuf:"varint,7,opt,name=consent,proto3,enum=mlsim.intentclient.v1.Consent" json:"consent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2923,6 +2993,13 @@ func (x *Position) GetCursor() uint64 {
 		return x.Cursor
 	}
 	return 0
+}
+
+func (x *Position) GetConsent() Consent {
+	if x != nil {
+		return x.Consent
+	}
+	return Consent_CONSENT_UNSPECIFIED
 }
 
 // Members: the group's member installations as held (whole value,
@@ -3120,6 +3197,103 @@ func (x *IntentState) GetAttemptHashes() [][]byte {
 	return nil
 }
 
+// WelcomeOutbound: a welcome the installation owes a joiner (whole value,
+// keyed by id). Informational: no property judges it (the joiner's
+// EpochEntered by welcome does), reports show it.
+type WelcomeOutbound struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Intent int64                  `protobuf:"varint,2,opt,name=intent,proto3" json:"intent,omitempty"`
+	Group  string                 `protobuf:"bytes,3,opt,name=group,proto3" json:"group,omitempty"`
+	// to: the joining installation.
+	To    string `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	Epoch uint64 `protobuf:"varint,5,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// commit_seq: the commit that added the joiner (0 until it won).
+	CommitSeq     uint64       `protobuf:"varint,6,opt,name=commit_seq,json=commitSeq,proto3" json:"commit_seq,omitempty"`
+	State         WelcomeState `protobuf:"varint,7,opt,name=state,proto3,enum=mlsim.intentclient.v1.WelcomeState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WelcomeOutbound) Reset() {
+	*x = WelcomeOutbound{}
+	mi := &file_intentclient_v1_intentclient_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WelcomeOutbound) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WelcomeOutbound) ProtoMessage() {}
+
+func (x *WelcomeOutbound) ProtoReflect() protoreflect.Message {
+	mi := &file_intentclient_v1_intentclient_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WelcomeOutbound.ProtoReflect.Descriptor instead.
+func (*WelcomeOutbound) Descriptor() ([]byte, []int) {
+	return file_intentclient_v1_intentclient_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *WelcomeOutbound) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *WelcomeOutbound) GetIntent() int64 {
+	if x != nil {
+		return x.Intent
+	}
+	return 0
+}
+
+func (x *WelcomeOutbound) GetGroup() string {
+	if x != nil {
+		return x.Group
+	}
+	return ""
+}
+
+func (x *WelcomeOutbound) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *WelcomeOutbound) GetEpoch() uint64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
+}
+
+func (x *WelcomeOutbound) GetCommitSeq() uint64 {
+	if x != nil {
+		return x.CommitSeq
+	}
+	return 0
+}
+
+func (x *WelcomeOutbound) GetState() WelcomeState {
+	if x != nil {
+		return x.State
+	}
+	return WelcomeState_WELCOME_STATE_UNSPECIFIED
+}
+
 var File_intentclient_v1_intentclient_proto protoreflect.FileDescriptor
 
 const file_intentclient_v1_intentclient_proto_rawDesc = "" +
@@ -3239,7 +3413,7 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x06detail\x18\x06 \x01(\tR\x06detail\"Q\n" +
 	"\x0eObserveRequest\x12\"\n" +
 	"\finstallation\x18\x01 \x01(\tR\finstallation\x12\x1b\n" +
-	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\"\xd0\x04\n" +
+	"\tafter_seq\x18\x02 \x01(\x04R\bafterSeq\"\x94\x05\n" +
 	"\vObservation\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x16\n" +
 	"\x06serial\x18\x02 \x01(\x03R\x06serial\x12;\n" +
@@ -3253,7 +3427,8 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\bposition\x18\x0e \x01(\v2\x1f.mlsim.intentclient.v1.PositionH\x00R\bposition\x12:\n" +
 	"\amembers\x18\x0f \x01(\v2\x1e.mlsim.intentclient.v1.MembersH\x00R\amembers\x12;\n" +
 	"\x06policy\x18\x10 \x01(\v2!.mlsim.intentclient.v1.PolicyHeldH\x00R\x06policy\x12<\n" +
-	"\x06intent\x18\x11 \x01(\v2\".mlsim.intentclient.v1.IntentStateH\x00R\x06intentB\b\n" +
+	"\x06intent\x18\x11 \x01(\v2\".mlsim.intentclient.v1.IntentStateH\x00R\x06intent\x12B\n" +
+	"\awelcome\x18\x12 \x01(\v2&.mlsim.intentclient.v1.WelcomeOutboundH\x00R\awelcomeB\b\n" +
 	"\x06record\"\xd3\x01\n" +
 	"\fEpochEntered\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
@@ -3285,14 +3460,15 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12\x14\n" +
 	"\x05epoch\x18\x06 \x01(\x04R\x05epoch\x12\x12\n" +
 	"\x04hash\x18\a \x01(\fR\x04hash\x12\x18\n" +
-	"\askipped\x18\b \x03(\tR\askipped\"\xaf\x01\n" +
+	"\askipped\x18\b \x03(\tR\askipped\"\xe9\x01\n" +
 	"\bPosition\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x12\x14\n" +
 	"\x05epoch\x18\x02 \x01(\x04R\x05epoch\x12!\n" +
 	"\fjoined_epoch\x18\x03 \x01(\x04R\vjoinedEpoch\x12$\n" +
 	"\x0eremoved_at_seq\x18\x04 \x01(\x04R\fremovedAtSeq\x12\x16\n" +
 	"\x06broken\x18\x05 \x01(\tR\x06broken\x12\x16\n" +
-	"\x06cursor\x18\x06 \x01(\x04R\x06cursor\"E\n" +
+	"\x06cursor\x18\x06 \x01(\x04R\x06cursor\x128\n" +
+	"\aconsent\x18\a \x01(\x0e2\x1e.mlsim.intentclient.v1.ConsentR\aconsent\"E\n" +
 	"\aMembers\x12\x14\n" +
 	"\x05group\x18\x01 \x01(\tR\x05group\x12$\n" +
 	"\rinstallations\x18\x02 \x03(\tR\rinstallations\":\n" +
@@ -3306,7 +3482,16 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x04kind\x18\x03 \x01(\x0e2!.mlsim.intentclient.v1.IntentKindR\x04kind\x12<\n" +
 	"\x05state\x18\x04 \x01(\x0e2&.mlsim.intentclient.v1.IntentStateCodeR\x05state\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12%\n" +
-	"\x0eattempt_hashes\x18\x06 \x03(\fR\rattemptHashes*K\n" +
+	"\x0eattempt_hashes\x18\x06 \x03(\fR\rattemptHashes\"\xcf\x01\n" +
+	"\x0fWelcomeOutbound\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x16\n" +
+	"\x06intent\x18\x02 \x01(\x03R\x06intent\x12\x14\n" +
+	"\x05group\x18\x03 \x01(\tR\x05group\x12\x0e\n" +
+	"\x02to\x18\x04 \x01(\tR\x02to\x12\x14\n" +
+	"\x05epoch\x18\x05 \x01(\x04R\x05epoch\x12\x1d\n" +
+	"\n" +
+	"commit_seq\x18\x06 \x01(\x04R\tcommitSeq\x129\n" +
+	"\x05state\x18\a \x01(\x0e2#.mlsim.intentclient.v1.WelcomeStateR\x05state*K\n" +
 	"\x0fProtocolVersion\x12 \n" +
 	"\x1cPROTOCOL_VERSION_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12PROTOCOL_VERSION_1\x10\x01*b\n" +
@@ -3348,7 +3533,12 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x14INTENT_STATE_TO_SEND\x10\x01\x12\x1a\n" +
 	"\x16INTENT_STATE_PUBLISHED\x10\x02\x12\x1a\n" +
 	"\x16INTENT_STATE_COMMITTED\x10\x03\x12\x17\n" +
-	"\x13INTENT_STATE_FAILED\x10\x042\xbb\x12\n" +
+	"\x13INTENT_STATE_FAILED\x10\x04*\x81\x01\n" +
+	"\fWelcomeState\x12\x1d\n" +
+	"\x19WELCOME_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15WELCOME_STATE_PENDING\x10\x01\x12\x1f\n" +
+	"\x1bWELCOME_STATE_READY_TO_SEND\x10\x02\x12\x16\n" +
+	"\x12WELCOME_STATE_SENT\x10\x032\xbb\x12\n" +
 	"\x13IntentClientService\x12R\n" +
 	"\x05Hello\x12#.mlsim.intentclient.v1.HelloRequest\x1a$.mlsim.intentclient.v1.HelloResponse\x12O\n" +
 	"\x04Open\x12\".mlsim.intentclient.v1.OpenRequest\x1a#.mlsim.intentclient.v1.OpenResponse\x12Y\n" +
@@ -3392,8 +3582,8 @@ func file_intentclient_v1_intentclient_proto_rawDescGZIP() []byte {
 	return file_intentclient_v1_intentclient_proto_rawDescData
 }
 
-var file_intentclient_v1_intentclient_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_intentclient_v1_intentclient_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_intentclient_v1_intentclient_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_intentclient_v1_intentclient_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_intentclient_v1_intentclient_proto_goTypes = []any{
 	(ProtocolVersion)(0),              // 0: mlsim.intentclient.v1.ProtocolVersion
 	(Consent)(0),                      // 1: mlsim.intentclient.v1.Consent
@@ -3402,141 +3592,146 @@ var file_intentclient_v1_intentclient_proto_goTypes = []any{
 	(MessageKind)(0),                  // 4: mlsim.intentclient.v1.MessageKind
 	(IntentKind)(0),                   // 5: mlsim.intentclient.v1.IntentKind
 	(IntentStateCode)(0),              // 6: mlsim.intentclient.v1.IntentStateCode
-	(*HelloRequest)(nil),              // 7: mlsim.intentclient.v1.HelloRequest
-	(*HelloResponse)(nil),             // 8: mlsim.intentclient.v1.HelloResponse
-	(*OpenRequest)(nil),               // 9: mlsim.intentclient.v1.OpenRequest
-	(*ClientOptions)(nil),             // 10: mlsim.intentclient.v1.ClientOptions
-	(*OpenResponse)(nil),              // 11: mlsim.intentclient.v1.OpenResponse
-	(*InstallationRequest)(nil),       // 12: mlsim.intentclient.v1.InstallationRequest
-	(*GroupRequest)(nil),              // 13: mlsim.intentclient.v1.GroupRequest
-	(*SendRequest)(nil),               // 14: mlsim.intentclient.v1.SendRequest
-	(*MembersRequest)(nil),            // 15: mlsim.intentclient.v1.MembersRequest
-	(*UpdateAdminsRequest)(nil),       // 16: mlsim.intentclient.v1.UpdateAdminsRequest
-	(*PolicyLevel)(nil),               // 17: mlsim.intentclient.v1.PolicyLevel
-	(*UpdatePolicyRequest)(nil),       // 18: mlsim.intentclient.v1.UpdatePolicyRequest
-	(*SyncBeginRequest)(nil),          // 19: mlsim.intentclient.v1.SyncBeginRequest
-	(*SyncBeginResponse)(nil),         // 20: mlsim.intentclient.v1.SyncBeginResponse
-	(*SyncStepRequest)(nil),           // 21: mlsim.intentclient.v1.SyncStepRequest
-	(*SyncStepResponse)(nil),          // 22: mlsim.intentclient.v1.SyncStepResponse
-	(*ProcessWelcomesResponse)(nil),   // 23: mlsim.intentclient.v1.ProcessWelcomesResponse
-	(*SendWelcomesResponse)(nil),      // 24: mlsim.intentclient.v1.SendWelcomesResponse
-	(*EnsureKeyPackagesResponse)(nil), // 25: mlsim.intentclient.v1.EnsureKeyPackagesResponse
-	(*StreamStepResponse)(nil),        // 26: mlsim.intentclient.v1.StreamStepResponse
-	(*SetConsentRequest)(nil),         // 27: mlsim.intentclient.v1.SetConsentRequest
-	(*UpkeepResponse)(nil),            // 28: mlsim.intentclient.v1.UpkeepResponse
-	(*ForgeCommitRequest)(nil),        // 29: mlsim.intentclient.v1.ForgeCommitRequest
-	(*ForgeCommitResponse)(nil),       // 30: mlsim.intentclient.v1.ForgeCommitResponse
-	(*IntentResponse)(nil),            // 31: mlsim.intentclient.v1.IntentResponse
-	(*PublishResult)(nil),             // 32: mlsim.intentclient.v1.PublishResult
-	(*PublishResponse)(nil),           // 33: mlsim.intentclient.v1.PublishResponse
-	(*PublishAllResponse)(nil),        // 34: mlsim.intentclient.v1.PublishAllResponse
-	(*AckResponse)(nil),               // 35: mlsim.intentclient.v1.AckResponse
-	(*Ack)(nil),                       // 36: mlsim.intentclient.v1.Ack
-	(*Event)(nil),                     // 37: mlsim.intentclient.v1.Event
-	(*ObserveRequest)(nil),            // 38: mlsim.intentclient.v1.ObserveRequest
-	(*Observation)(nil),               // 39: mlsim.intentclient.v1.Observation
-	(*EpochEntered)(nil),              // 40: mlsim.intentclient.v1.EpochEntered
-	(*MessageStored)(nil),             // 41: mlsim.intentclient.v1.MessageStored
-	(*IntentCreated)(nil),             // 42: mlsim.intentclient.v1.IntentCreated
-	(*IntentTransition)(nil),          // 43: mlsim.intentclient.v1.IntentTransition
-	(*Position)(nil),                  // 44: mlsim.intentclient.v1.Position
-	(*Members)(nil),                   // 45: mlsim.intentclient.v1.Members
-	(*PolicyHeld)(nil),                // 46: mlsim.intentclient.v1.PolicyHeld
-	(*IntentState)(nil),               // 47: mlsim.intentclient.v1.IntentState
+	(WelcomeState)(0),                 // 7: mlsim.intentclient.v1.WelcomeState
+	(*HelloRequest)(nil),              // 8: mlsim.intentclient.v1.HelloRequest
+	(*HelloResponse)(nil),             // 9: mlsim.intentclient.v1.HelloResponse
+	(*OpenRequest)(nil),               // 10: mlsim.intentclient.v1.OpenRequest
+	(*ClientOptions)(nil),             // 11: mlsim.intentclient.v1.ClientOptions
+	(*OpenResponse)(nil),              // 12: mlsim.intentclient.v1.OpenResponse
+	(*InstallationRequest)(nil),       // 13: mlsim.intentclient.v1.InstallationRequest
+	(*GroupRequest)(nil),              // 14: mlsim.intentclient.v1.GroupRequest
+	(*SendRequest)(nil),               // 15: mlsim.intentclient.v1.SendRequest
+	(*MembersRequest)(nil),            // 16: mlsim.intentclient.v1.MembersRequest
+	(*UpdateAdminsRequest)(nil),       // 17: mlsim.intentclient.v1.UpdateAdminsRequest
+	(*PolicyLevel)(nil),               // 18: mlsim.intentclient.v1.PolicyLevel
+	(*UpdatePolicyRequest)(nil),       // 19: mlsim.intentclient.v1.UpdatePolicyRequest
+	(*SyncBeginRequest)(nil),          // 20: mlsim.intentclient.v1.SyncBeginRequest
+	(*SyncBeginResponse)(nil),         // 21: mlsim.intentclient.v1.SyncBeginResponse
+	(*SyncStepRequest)(nil),           // 22: mlsim.intentclient.v1.SyncStepRequest
+	(*SyncStepResponse)(nil),          // 23: mlsim.intentclient.v1.SyncStepResponse
+	(*ProcessWelcomesResponse)(nil),   // 24: mlsim.intentclient.v1.ProcessWelcomesResponse
+	(*SendWelcomesResponse)(nil),      // 25: mlsim.intentclient.v1.SendWelcomesResponse
+	(*EnsureKeyPackagesResponse)(nil), // 26: mlsim.intentclient.v1.EnsureKeyPackagesResponse
+	(*StreamStepResponse)(nil),        // 27: mlsim.intentclient.v1.StreamStepResponse
+	(*SetConsentRequest)(nil),         // 28: mlsim.intentclient.v1.SetConsentRequest
+	(*UpkeepResponse)(nil),            // 29: mlsim.intentclient.v1.UpkeepResponse
+	(*ForgeCommitRequest)(nil),        // 30: mlsim.intentclient.v1.ForgeCommitRequest
+	(*ForgeCommitResponse)(nil),       // 31: mlsim.intentclient.v1.ForgeCommitResponse
+	(*IntentResponse)(nil),            // 32: mlsim.intentclient.v1.IntentResponse
+	(*PublishResult)(nil),             // 33: mlsim.intentclient.v1.PublishResult
+	(*PublishResponse)(nil),           // 34: mlsim.intentclient.v1.PublishResponse
+	(*PublishAllResponse)(nil),        // 35: mlsim.intentclient.v1.PublishAllResponse
+	(*AckResponse)(nil),               // 36: mlsim.intentclient.v1.AckResponse
+	(*Ack)(nil),                       // 37: mlsim.intentclient.v1.Ack
+	(*Event)(nil),                     // 38: mlsim.intentclient.v1.Event
+	(*ObserveRequest)(nil),            // 39: mlsim.intentclient.v1.ObserveRequest
+	(*Observation)(nil),               // 40: mlsim.intentclient.v1.Observation
+	(*EpochEntered)(nil),              // 41: mlsim.intentclient.v1.EpochEntered
+	(*MessageStored)(nil),             // 42: mlsim.intentclient.v1.MessageStored
+	(*IntentCreated)(nil),             // 43: mlsim.intentclient.v1.IntentCreated
+	(*IntentTransition)(nil),          // 44: mlsim.intentclient.v1.IntentTransition
+	(*Position)(nil),                  // 45: mlsim.intentclient.v1.Position
+	(*Members)(nil),                   // 46: mlsim.intentclient.v1.Members
+	(*PolicyHeld)(nil),                // 47: mlsim.intentclient.v1.PolicyHeld
+	(*IntentState)(nil),               // 48: mlsim.intentclient.v1.IntentState
+	(*WelcomeOutbound)(nil),           // 49: mlsim.intentclient.v1.WelcomeOutbound
 }
 var file_intentclient_v1_intentclient_proto_depIdxs = []int32{
 	0,  // 0: mlsim.intentclient.v1.HelloRequest.version:type_name -> mlsim.intentclient.v1.ProtocolVersion
 	0,  // 1: mlsim.intentclient.v1.HelloResponse.version:type_name -> mlsim.intentclient.v1.ProtocolVersion
-	10, // 2: mlsim.intentclient.v1.OpenRequest.options:type_name -> mlsim.intentclient.v1.ClientOptions
-	36, // 3: mlsim.intentclient.v1.OpenResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	17, // 4: mlsim.intentclient.v1.UpdatePolicyRequest.levels:type_name -> mlsim.intentclient.v1.PolicyLevel
-	36, // 5: mlsim.intentclient.v1.SyncBeginResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 6: mlsim.intentclient.v1.SyncStepResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 7: mlsim.intentclient.v1.ProcessWelcomesResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 8: mlsim.intentclient.v1.SendWelcomesResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 9: mlsim.intentclient.v1.EnsureKeyPackagesResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 10: mlsim.intentclient.v1.StreamStepResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	11, // 2: mlsim.intentclient.v1.OpenRequest.options:type_name -> mlsim.intentclient.v1.ClientOptions
+	37, // 3: mlsim.intentclient.v1.OpenResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	18, // 4: mlsim.intentclient.v1.UpdatePolicyRequest.levels:type_name -> mlsim.intentclient.v1.PolicyLevel
+	37, // 5: mlsim.intentclient.v1.SyncBeginResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 6: mlsim.intentclient.v1.SyncStepResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 7: mlsim.intentclient.v1.ProcessWelcomesResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 8: mlsim.intentclient.v1.SendWelcomesResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 9: mlsim.intentclient.v1.EnsureKeyPackagesResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 10: mlsim.intentclient.v1.StreamStepResponse.ack:type_name -> mlsim.intentclient.v1.Ack
 	1,  // 11: mlsim.intentclient.v1.SetConsentRequest.consent:type_name -> mlsim.intentclient.v1.Consent
-	36, // 12: mlsim.intentclient.v1.UpkeepResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 13: mlsim.intentclient.v1.ForgeCommitResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	36, // 14: mlsim.intentclient.v1.IntentResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 12: mlsim.intentclient.v1.UpkeepResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 13: mlsim.intentclient.v1.ForgeCommitResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	37, // 14: mlsim.intentclient.v1.IntentResponse.ack:type_name -> mlsim.intentclient.v1.Ack
 	2,  // 15: mlsim.intentclient.v1.PublishResult.action:type_name -> mlsim.intentclient.v1.PublishAction
-	36, // 16: mlsim.intentclient.v1.PublishResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	32, // 17: mlsim.intentclient.v1.PublishResponse.result:type_name -> mlsim.intentclient.v1.PublishResult
-	36, // 18: mlsim.intentclient.v1.PublishAllResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	32, // 19: mlsim.intentclient.v1.PublishAllResponse.results:type_name -> mlsim.intentclient.v1.PublishResult
-	36, // 20: mlsim.intentclient.v1.AckResponse.ack:type_name -> mlsim.intentclient.v1.Ack
-	37, // 21: mlsim.intentclient.v1.Ack.events:type_name -> mlsim.intentclient.v1.Event
-	40, // 22: mlsim.intentclient.v1.Observation.epoch:type_name -> mlsim.intentclient.v1.EpochEntered
-	41, // 23: mlsim.intentclient.v1.Observation.message:type_name -> mlsim.intentclient.v1.MessageStored
-	42, // 24: mlsim.intentclient.v1.Observation.intent_created:type_name -> mlsim.intentclient.v1.IntentCreated
-	43, // 25: mlsim.intentclient.v1.Observation.transition:type_name -> mlsim.intentclient.v1.IntentTransition
-	44, // 26: mlsim.intentclient.v1.Observation.position:type_name -> mlsim.intentclient.v1.Position
-	45, // 27: mlsim.intentclient.v1.Observation.members:type_name -> mlsim.intentclient.v1.Members
-	46, // 28: mlsim.intentclient.v1.Observation.policy:type_name -> mlsim.intentclient.v1.PolicyHeld
-	47, // 29: mlsim.intentclient.v1.Observation.intent:type_name -> mlsim.intentclient.v1.IntentState
-	3,  // 30: mlsim.intentclient.v1.EpochEntered.via:type_name -> mlsim.intentclient.v1.EpochVia
-	4,  // 31: mlsim.intentclient.v1.MessageStored.kind:type_name -> mlsim.intentclient.v1.MessageKind
-	5,  // 32: mlsim.intentclient.v1.IntentCreated.kind:type_name -> mlsim.intentclient.v1.IntentKind
-	6,  // 33: mlsim.intentclient.v1.IntentTransition.from:type_name -> mlsim.intentclient.v1.IntentStateCode
-	6,  // 34: mlsim.intentclient.v1.IntentTransition.to:type_name -> mlsim.intentclient.v1.IntentStateCode
-	5,  // 35: mlsim.intentclient.v1.IntentState.kind:type_name -> mlsim.intentclient.v1.IntentKind
-	6,  // 36: mlsim.intentclient.v1.IntentState.state:type_name -> mlsim.intentclient.v1.IntentStateCode
-	7,  // 37: mlsim.intentclient.v1.IntentClientService.Hello:input_type -> mlsim.intentclient.v1.HelloRequest
-	9,  // 38: mlsim.intentclient.v1.IntentClientService.Open:input_type -> mlsim.intentclient.v1.OpenRequest
-	12, // 39: mlsim.intentclient.v1.IntentClientService.Restart:input_type -> mlsim.intentclient.v1.InstallationRequest
-	13, // 40: mlsim.intentclient.v1.IntentClientService.CreateGroup:input_type -> mlsim.intentclient.v1.GroupRequest
-	14, // 41: mlsim.intentclient.v1.IntentClientService.Send:input_type -> mlsim.intentclient.v1.SendRequest
-	15, // 42: mlsim.intentclient.v1.IntentClientService.AddMembers:input_type -> mlsim.intentclient.v1.MembersRequest
-	15, // 43: mlsim.intentclient.v1.IntentClientService.RemoveMembers:input_type -> mlsim.intentclient.v1.MembersRequest
-	13, // 44: mlsim.intentclient.v1.IntentClientService.KeyUpdate:input_type -> mlsim.intentclient.v1.GroupRequest
-	13, // 45: mlsim.intentclient.v1.IntentClientService.UpdateInstallations:input_type -> mlsim.intentclient.v1.GroupRequest
-	16, // 46: mlsim.intentclient.v1.IntentClientService.UpdateAdmins:input_type -> mlsim.intentclient.v1.UpdateAdminsRequest
-	18, // 47: mlsim.intentclient.v1.IntentClientService.UpdatePolicy:input_type -> mlsim.intentclient.v1.UpdatePolicyRequest
-	13, // 48: mlsim.intentclient.v1.IntentClientService.PublishNext:input_type -> mlsim.intentclient.v1.GroupRequest
-	13, // 49: mlsim.intentclient.v1.IntentClientService.PublishAll:input_type -> mlsim.intentclient.v1.GroupRequest
-	13, // 50: mlsim.intentclient.v1.IntentClientService.Sync:input_type -> mlsim.intentclient.v1.GroupRequest
-	19, // 51: mlsim.intentclient.v1.IntentClientService.SyncBegin:input_type -> mlsim.intentclient.v1.SyncBeginRequest
-	21, // 52: mlsim.intentclient.v1.IntentClientService.SyncStep:input_type -> mlsim.intentclient.v1.SyncStepRequest
-	12, // 53: mlsim.intentclient.v1.IntentClientService.ProcessWelcomes:input_type -> mlsim.intentclient.v1.InstallationRequest
-	12, // 54: mlsim.intentclient.v1.IntentClientService.SendWelcomes:input_type -> mlsim.intentclient.v1.InstallationRequest
-	12, // 55: mlsim.intentclient.v1.IntentClientService.EnsureKeyPackages:input_type -> mlsim.intentclient.v1.InstallationRequest
-	13, // 56: mlsim.intentclient.v1.IntentClientService.Subscribe:input_type -> mlsim.intentclient.v1.GroupRequest
-	13, // 57: mlsim.intentclient.v1.IntentClientService.StreamStep:input_type -> mlsim.intentclient.v1.GroupRequest
-	27, // 58: mlsim.intentclient.v1.IntentClientService.SetConsent:input_type -> mlsim.intentclient.v1.SetConsentRequest
-	12, // 59: mlsim.intentclient.v1.IntentClientService.Upkeep:input_type -> mlsim.intentclient.v1.InstallationRequest
-	29, // 60: mlsim.intentclient.v1.IntentClientService.ForgeCommit:input_type -> mlsim.intentclient.v1.ForgeCommitRequest
-	38, // 61: mlsim.intentclient.v1.IntentClientService.Observe:input_type -> mlsim.intentclient.v1.ObserveRequest
-	8,  // 62: mlsim.intentclient.v1.IntentClientService.Hello:output_type -> mlsim.intentclient.v1.HelloResponse
-	11, // 63: mlsim.intentclient.v1.IntentClientService.Open:output_type -> mlsim.intentclient.v1.OpenResponse
-	35, // 64: mlsim.intentclient.v1.IntentClientService.Restart:output_type -> mlsim.intentclient.v1.AckResponse
-	35, // 65: mlsim.intentclient.v1.IntentClientService.CreateGroup:output_type -> mlsim.intentclient.v1.AckResponse
-	31, // 66: mlsim.intentclient.v1.IntentClientService.Send:output_type -> mlsim.intentclient.v1.IntentResponse
-	31, // 67: mlsim.intentclient.v1.IntentClientService.AddMembers:output_type -> mlsim.intentclient.v1.IntentResponse
-	31, // 68: mlsim.intentclient.v1.IntentClientService.RemoveMembers:output_type -> mlsim.intentclient.v1.IntentResponse
-	31, // 69: mlsim.intentclient.v1.IntentClientService.KeyUpdate:output_type -> mlsim.intentclient.v1.IntentResponse
-	31, // 70: mlsim.intentclient.v1.IntentClientService.UpdateInstallations:output_type -> mlsim.intentclient.v1.IntentResponse
-	31, // 71: mlsim.intentclient.v1.IntentClientService.UpdateAdmins:output_type -> mlsim.intentclient.v1.IntentResponse
-	31, // 72: mlsim.intentclient.v1.IntentClientService.UpdatePolicy:output_type -> mlsim.intentclient.v1.IntentResponse
-	33, // 73: mlsim.intentclient.v1.IntentClientService.PublishNext:output_type -> mlsim.intentclient.v1.PublishResponse
-	34, // 74: mlsim.intentclient.v1.IntentClientService.PublishAll:output_type -> mlsim.intentclient.v1.PublishAllResponse
-	35, // 75: mlsim.intentclient.v1.IntentClientService.Sync:output_type -> mlsim.intentclient.v1.AckResponse
-	20, // 76: mlsim.intentclient.v1.IntentClientService.SyncBegin:output_type -> mlsim.intentclient.v1.SyncBeginResponse
-	22, // 77: mlsim.intentclient.v1.IntentClientService.SyncStep:output_type -> mlsim.intentclient.v1.SyncStepResponse
-	23, // 78: mlsim.intentclient.v1.IntentClientService.ProcessWelcomes:output_type -> mlsim.intentclient.v1.ProcessWelcomesResponse
-	24, // 79: mlsim.intentclient.v1.IntentClientService.SendWelcomes:output_type -> mlsim.intentclient.v1.SendWelcomesResponse
-	25, // 80: mlsim.intentclient.v1.IntentClientService.EnsureKeyPackages:output_type -> mlsim.intentclient.v1.EnsureKeyPackagesResponse
-	35, // 81: mlsim.intentclient.v1.IntentClientService.Subscribe:output_type -> mlsim.intentclient.v1.AckResponse
-	26, // 82: mlsim.intentclient.v1.IntentClientService.StreamStep:output_type -> mlsim.intentclient.v1.StreamStepResponse
-	35, // 83: mlsim.intentclient.v1.IntentClientService.SetConsent:output_type -> mlsim.intentclient.v1.AckResponse
-	28, // 84: mlsim.intentclient.v1.IntentClientService.Upkeep:output_type -> mlsim.intentclient.v1.UpkeepResponse
-	30, // 85: mlsim.intentclient.v1.IntentClientService.ForgeCommit:output_type -> mlsim.intentclient.v1.ForgeCommitResponse
-	39, // 86: mlsim.intentclient.v1.IntentClientService.Observe:output_type -> mlsim.intentclient.v1.Observation
-	62, // [62:87] is the sub-list for method output_type
-	37, // [37:62] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	37, // 16: mlsim.intentclient.v1.PublishResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	33, // 17: mlsim.intentclient.v1.PublishResponse.result:type_name -> mlsim.intentclient.v1.PublishResult
+	37, // 18: mlsim.intentclient.v1.PublishAllResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	33, // 19: mlsim.intentclient.v1.PublishAllResponse.results:type_name -> mlsim.intentclient.v1.PublishResult
+	37, // 20: mlsim.intentclient.v1.AckResponse.ack:type_name -> mlsim.intentclient.v1.Ack
+	38, // 21: mlsim.intentclient.v1.Ack.events:type_name -> mlsim.intentclient.v1.Event
+	41, // 22: mlsim.intentclient.v1.Observation.epoch:type_name -> mlsim.intentclient.v1.EpochEntered
+	42, // 23: mlsim.intentclient.v1.Observation.message:type_name -> mlsim.intentclient.v1.MessageStored
+	43, // 24: mlsim.intentclient.v1.Observation.intent_created:type_name -> mlsim.intentclient.v1.IntentCreated
+	44, // 25: mlsim.intentclient.v1.Observation.transition:type_name -> mlsim.intentclient.v1.IntentTransition
+	45, // 26: mlsim.intentclient.v1.Observation.position:type_name -> mlsim.intentclient.v1.Position
+	46, // 27: mlsim.intentclient.v1.Observation.members:type_name -> mlsim.intentclient.v1.Members
+	47, // 28: mlsim.intentclient.v1.Observation.policy:type_name -> mlsim.intentclient.v1.PolicyHeld
+	48, // 29: mlsim.intentclient.v1.Observation.intent:type_name -> mlsim.intentclient.v1.IntentState
+	49, // 30: mlsim.intentclient.v1.Observation.welcome:type_name -> mlsim.intentclient.v1.WelcomeOutbound
+	3,  // 31: mlsim.intentclient.v1.EpochEntered.via:type_name -> mlsim.intentclient.v1.EpochVia
+	4,  // 32: mlsim.intentclient.v1.MessageStored.kind:type_name -> mlsim.intentclient.v1.MessageKind
+	5,  // 33: mlsim.intentclient.v1.IntentCreated.kind:type_name -> mlsim.intentclient.v1.IntentKind
+	6,  // 34: mlsim.intentclient.v1.IntentTransition.from:type_name -> mlsim.intentclient.v1.IntentStateCode
+	6,  // 35: mlsim.intentclient.v1.IntentTransition.to:type_name -> mlsim.intentclient.v1.IntentStateCode
+	1,  // 36: mlsim.intentclient.v1.Position.consent:type_name -> mlsim.intentclient.v1.Consent
+	5,  // 37: mlsim.intentclient.v1.IntentState.kind:type_name -> mlsim.intentclient.v1.IntentKind
+	6,  // 38: mlsim.intentclient.v1.IntentState.state:type_name -> mlsim.intentclient.v1.IntentStateCode
+	7,  // 39: mlsim.intentclient.v1.WelcomeOutbound.state:type_name -> mlsim.intentclient.v1.WelcomeState
+	8,  // 40: mlsim.intentclient.v1.IntentClientService.Hello:input_type -> mlsim.intentclient.v1.HelloRequest
+	10, // 41: mlsim.intentclient.v1.IntentClientService.Open:input_type -> mlsim.intentclient.v1.OpenRequest
+	13, // 42: mlsim.intentclient.v1.IntentClientService.Restart:input_type -> mlsim.intentclient.v1.InstallationRequest
+	14, // 43: mlsim.intentclient.v1.IntentClientService.CreateGroup:input_type -> mlsim.intentclient.v1.GroupRequest
+	15, // 44: mlsim.intentclient.v1.IntentClientService.Send:input_type -> mlsim.intentclient.v1.SendRequest
+	16, // 45: mlsim.intentclient.v1.IntentClientService.AddMembers:input_type -> mlsim.intentclient.v1.MembersRequest
+	16, // 46: mlsim.intentclient.v1.IntentClientService.RemoveMembers:input_type -> mlsim.intentclient.v1.MembersRequest
+	14, // 47: mlsim.intentclient.v1.IntentClientService.KeyUpdate:input_type -> mlsim.intentclient.v1.GroupRequest
+	14, // 48: mlsim.intentclient.v1.IntentClientService.UpdateInstallations:input_type -> mlsim.intentclient.v1.GroupRequest
+	17, // 49: mlsim.intentclient.v1.IntentClientService.UpdateAdmins:input_type -> mlsim.intentclient.v1.UpdateAdminsRequest
+	19, // 50: mlsim.intentclient.v1.IntentClientService.UpdatePolicy:input_type -> mlsim.intentclient.v1.UpdatePolicyRequest
+	14, // 51: mlsim.intentclient.v1.IntentClientService.PublishNext:input_type -> mlsim.intentclient.v1.GroupRequest
+	14, // 52: mlsim.intentclient.v1.IntentClientService.PublishAll:input_type -> mlsim.intentclient.v1.GroupRequest
+	14, // 53: mlsim.intentclient.v1.IntentClientService.Sync:input_type -> mlsim.intentclient.v1.GroupRequest
+	20, // 54: mlsim.intentclient.v1.IntentClientService.SyncBegin:input_type -> mlsim.intentclient.v1.SyncBeginRequest
+	22, // 55: mlsim.intentclient.v1.IntentClientService.SyncStep:input_type -> mlsim.intentclient.v1.SyncStepRequest
+	13, // 56: mlsim.intentclient.v1.IntentClientService.ProcessWelcomes:input_type -> mlsim.intentclient.v1.InstallationRequest
+	13, // 57: mlsim.intentclient.v1.IntentClientService.SendWelcomes:input_type -> mlsim.intentclient.v1.InstallationRequest
+	13, // 58: mlsim.intentclient.v1.IntentClientService.EnsureKeyPackages:input_type -> mlsim.intentclient.v1.InstallationRequest
+	14, // 59: mlsim.intentclient.v1.IntentClientService.Subscribe:input_type -> mlsim.intentclient.v1.GroupRequest
+	14, // 60: mlsim.intentclient.v1.IntentClientService.StreamStep:input_type -> mlsim.intentclient.v1.GroupRequest
+	28, // 61: mlsim.intentclient.v1.IntentClientService.SetConsent:input_type -> mlsim.intentclient.v1.SetConsentRequest
+	13, // 62: mlsim.intentclient.v1.IntentClientService.Upkeep:input_type -> mlsim.intentclient.v1.InstallationRequest
+	30, // 63: mlsim.intentclient.v1.IntentClientService.ForgeCommit:input_type -> mlsim.intentclient.v1.ForgeCommitRequest
+	39, // 64: mlsim.intentclient.v1.IntentClientService.Observe:input_type -> mlsim.intentclient.v1.ObserveRequest
+	9,  // 65: mlsim.intentclient.v1.IntentClientService.Hello:output_type -> mlsim.intentclient.v1.HelloResponse
+	12, // 66: mlsim.intentclient.v1.IntentClientService.Open:output_type -> mlsim.intentclient.v1.OpenResponse
+	36, // 67: mlsim.intentclient.v1.IntentClientService.Restart:output_type -> mlsim.intentclient.v1.AckResponse
+	36, // 68: mlsim.intentclient.v1.IntentClientService.CreateGroup:output_type -> mlsim.intentclient.v1.AckResponse
+	32, // 69: mlsim.intentclient.v1.IntentClientService.Send:output_type -> mlsim.intentclient.v1.IntentResponse
+	32, // 70: mlsim.intentclient.v1.IntentClientService.AddMembers:output_type -> mlsim.intentclient.v1.IntentResponse
+	32, // 71: mlsim.intentclient.v1.IntentClientService.RemoveMembers:output_type -> mlsim.intentclient.v1.IntentResponse
+	32, // 72: mlsim.intentclient.v1.IntentClientService.KeyUpdate:output_type -> mlsim.intentclient.v1.IntentResponse
+	32, // 73: mlsim.intentclient.v1.IntentClientService.UpdateInstallations:output_type -> mlsim.intentclient.v1.IntentResponse
+	32, // 74: mlsim.intentclient.v1.IntentClientService.UpdateAdmins:output_type -> mlsim.intentclient.v1.IntentResponse
+	32, // 75: mlsim.intentclient.v1.IntentClientService.UpdatePolicy:output_type -> mlsim.intentclient.v1.IntentResponse
+	34, // 76: mlsim.intentclient.v1.IntentClientService.PublishNext:output_type -> mlsim.intentclient.v1.PublishResponse
+	35, // 77: mlsim.intentclient.v1.IntentClientService.PublishAll:output_type -> mlsim.intentclient.v1.PublishAllResponse
+	36, // 78: mlsim.intentclient.v1.IntentClientService.Sync:output_type -> mlsim.intentclient.v1.AckResponse
+	21, // 79: mlsim.intentclient.v1.IntentClientService.SyncBegin:output_type -> mlsim.intentclient.v1.SyncBeginResponse
+	23, // 80: mlsim.intentclient.v1.IntentClientService.SyncStep:output_type -> mlsim.intentclient.v1.SyncStepResponse
+	24, // 81: mlsim.intentclient.v1.IntentClientService.ProcessWelcomes:output_type -> mlsim.intentclient.v1.ProcessWelcomesResponse
+	25, // 82: mlsim.intentclient.v1.IntentClientService.SendWelcomes:output_type -> mlsim.intentclient.v1.SendWelcomesResponse
+	26, // 83: mlsim.intentclient.v1.IntentClientService.EnsureKeyPackages:output_type -> mlsim.intentclient.v1.EnsureKeyPackagesResponse
+	36, // 84: mlsim.intentclient.v1.IntentClientService.Subscribe:output_type -> mlsim.intentclient.v1.AckResponse
+	27, // 85: mlsim.intentclient.v1.IntentClientService.StreamStep:output_type -> mlsim.intentclient.v1.StreamStepResponse
+	36, // 86: mlsim.intentclient.v1.IntentClientService.SetConsent:output_type -> mlsim.intentclient.v1.AckResponse
+	29, // 87: mlsim.intentclient.v1.IntentClientService.Upkeep:output_type -> mlsim.intentclient.v1.UpkeepResponse
+	31, // 88: mlsim.intentclient.v1.IntentClientService.ForgeCommit:output_type -> mlsim.intentclient.v1.ForgeCommitResponse
+	40, // 89: mlsim.intentclient.v1.IntentClientService.Observe:output_type -> mlsim.intentclient.v1.Observation
+	65, // [65:90] is the sub-list for method output_type
+	40, // [40:65] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_intentclient_v1_intentclient_proto_init() }
@@ -3553,14 +3748,15 @@ func file_intentclient_v1_intentclient_proto_init() {
 		(*Observation_Members)(nil),
 		(*Observation_Policy)(nil),
 		(*Observation_Intent)(nil),
+		(*Observation_Welcome)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_intentclient_v1_intentclient_proto_rawDesc), len(file_intentclient_v1_intentclient_proto_rawDesc)),
-			NumEnums:      7,
-			NumMessages:   41,
+			NumEnums:      8,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
