@@ -2325,7 +2325,7 @@ func (x *ObserveRequest) GetAfterSeq() uint64 {
 // intent_created, transition) carry the client's own serial, which
 // survives restarts: a driver that reconnects to a new process skips the
 // records at or below the serials it already holds. The state kinds
-// (position, members, policy, intent) are whole values that replace the
+// (position, members, policy, intent, welcome) are whole values that replace the
 // previous one.
 //
 // When a process opens an installation it first records what its store
