@@ -664,8 +664,9 @@ func (x *OpenRequest) GetOptions() *ClientOptions {
 type ClientOptions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// max_past_epochs is SPEC §5's window: how many past epochs' keys a
-	// member keeps to read late application messages. -1: the default (3).
-	MaxPastEpochs int32 `protobuf:"varint,1,opt,name=max_past_epochs,json=maxPastEpochs,proto3" json:"max_past_epochs,omitempty"`
+	// member keeps to read late application messages (0: none). Unset: the
+	// client's default (SPEC: 3).
+	MaxPastEpochs *uint32 `protobuf:"varint,1,opt,name=max_past_epochs,json=maxPastEpochs,proto3,oneof" json:"max_past_epochs,omitempty"`
 	// width_cap is the most installations an add may bring (0: no cap).
 	WidthCap uint32 `protobuf:"varint,2,opt,name=width_cap,json=widthCap,proto3" json:"width_cap,omitempty"`
 	// mls_variant selects an MLS-layer defence variant (our engine's
@@ -705,9 +706,9 @@ func (*ClientOptions) Descriptor() ([]byte, []int) {
 	return file_intentclient_v1_intentclient_proto_rawDescGZIP(), []int{3}
 }
 
-func (x *ClientOptions) GetMaxPastEpochs() int32 {
-	if x != nil {
-		return x.MaxPastEpochs
+func (x *ClientOptions) GetMaxPastEpochs() uint32 {
+	if x != nil && x.MaxPastEpochs != nil {
+		return *x.MaxPastEpochs
 	}
 	return 0
 }
@@ -3310,12 +3311,13 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x0eserver_address\x18\x02 \x01(\tR\rserverAddress\x12\x1d\n" +
 	"\n" +
 	"store_path\x18\x03 \x01(\tR\tstorePath\x12>\n" +
-	"\aoptions\x18\x04 \x01(\v2$.mlsim.intentclient.v1.ClientOptionsR\aoptions\"u\n" +
-	"\rClientOptions\x12&\n" +
-	"\x0fmax_past_epochs\x18\x01 \x01(\x05R\rmaxPastEpochs\x12\x1b\n" +
+	"\aoptions\x18\x04 \x01(\v2$.mlsim.intentclient.v1.ClientOptionsR\aoptions\"\x8e\x01\n" +
+	"\rClientOptions\x12+\n" +
+	"\x0fmax_past_epochs\x18\x01 \x01(\rH\x00R\rmaxPastEpochs\x88\x01\x01\x12\x1b\n" +
 	"\twidth_cap\x18\x02 \x01(\rR\bwidthCap\x12\x1f\n" +
 	"\vmls_variant\x18\x03 \x01(\tR\n" +
-	"mlsVariant\"V\n" +
+	"mlsVariantB\x12\n" +
+	"\x10_max_past_epochs\"V\n" +
 	"\fOpenResponse\x12,\n" +
 	"\x03ack\x18\x01 \x01(\v2\x1a.mlsim.intentclient.v1.AckR\x03ack\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\bR\acreated\"9\n" +
@@ -3739,6 +3741,7 @@ func file_intentclient_v1_intentclient_proto_init() {
 	if File_intentclient_v1_intentclient_proto != nil {
 		return
 	}
+	file_intentclient_v1_intentclient_proto_msgTypes[3].OneofWrappers = []any{}
 	file_intentclient_v1_intentclient_proto_msgTypes[32].OneofWrappers = []any{
 		(*Observation_Epoch)(nil),
 		(*Observation_Message)(nil),
