@@ -58,9 +58,9 @@ type authSeen struct {
 // client is what the checker has seen of one installation.
 type client struct {
 	id        string
-	store     Store
+	src       source
 	read      bool   // read at least once
-	version   uint64 // the store's version at the last read (Versioned stores)
+	version   uint64 // the source's version at the last read (when it counts them)
 	mark      mark
 	positions map[string]Position
 	lastEntry map[string]uint64 // group -> commit seq of the last epoch entered
@@ -84,12 +84,20 @@ func New(cfg Config) *Checker {
 }
 
 // Attach adds a client's store to what every Step reads.
-func (c *Checker) Attach(installation string, s Store) {
+func (c *Checker) Attach(installation string, s Store) { c.attach(installation, storeSource{s}) }
+
+// AttachRecords adds a client that is read through the observation
+// records it sent (a client that is not ours offers no store to query).
+// The caller adds each record to r as it arrives, before the Step that
+// should see it.
+func (c *Checker) AttachRecords(installation string, r *Records) { c.attach(installation, r) }
+
+func (c *Checker) attach(installation string, src source) {
 	if v := c.byID[installation]; v != nil {
-		v.store, v.read = s, false
+		v.src, v.read = src, false
 		return
 	}
-	v := &client{id: installation, store: s, positions: map[string]Position{}, lastEntry: map[string]uint64{},
+	v := &client{id: installation, src: src, positions: map[string]Position{}, lastEntry: map[string]uint64{},
 		lastMsg: map[string]uint64{}, ids: map[string]uint64{}, intents: map[int64]*intentSeen{}, waiting: map[string][]int64{}}
 	c.clients = append(c.clients, v)
 	c.byID[installation] = v
@@ -119,17 +127,13 @@ func (c *Checker) Step(step int, calls []Call) error {
 	}
 	var reads []read
 	for _, v := range c.clients {
-		var version uint64
-		vs, versioned := v.store.(Versioned)
-		if versioned {
-			version = vs.Version()
-			if v.read && version == v.version {
-				continue // nothing committed since the last read
-			}
+		version, versioned := v.src.version()
+		if versioned && v.read && version == v.version {
+			continue // nothing committed since the last read
 		}
-		d, m, err := readDelta(v.store, v.mark)
+		d, m, err := v.src.delta(v.mark)
 		if err != nil {
-			return fmt.Errorf("checker: %s: %w", v.id, err)
+			return sourceError(v.id, err)
 		}
 		v.mark, v.read, v.version = m, true, version
 		reads = append(reads, read{v, d})

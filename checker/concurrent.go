@@ -1,9 +1,6 @@
 package checker
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // waitingContent is a stored message whose sender's intent was not seen
 // yet when the message was read (Config.Concurrent).
@@ -42,14 +39,9 @@ func (c *Checker) readLateIntents() error {
 	}
 	for _, id := range sortedKeys(senders) {
 		v := c.byID[id]
-		var ins []IntentCreated
-		err := v.store.Read(func(q Querier) error {
-			var err error
-			ins, _, err = readIntents(q, v.mark.intent)
-			return err
-		})
+		ins, err := v.src.intentsAfter(v.mark.intent)
 		if err != nil {
-			return fmt.Errorf("checker: %s: %w", v.id, err)
+			return sourceError(v.id, err)
 		}
 		for _, in := range ins {
 			if v.intents[in.ID] == nil {

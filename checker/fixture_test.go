@@ -129,6 +129,9 @@ type world struct {
 	withheld    []checker.Withheld
 	reattach    bool // attach every store again before each step after the first (a restart)
 	dirless     bool // the checker has no key package directory
+	// viaRecords attaches each store as the observation records a
+	// StoreObserver makes of it (records_test.go), not as a store.
+	viaRecords bool
 }
 
 func newWorld() *world {
@@ -271,24 +274,46 @@ func (w *world) run(t *testing.T) *checker.Checker {
 	}
 	c := checker.New(cfg)
 	dbs := map[string]*store.DB{}
+	feeds := map[string]*recordsFeed{}
+	attach := func(id string) {
+		if w.viaRecords {
+			feeds[id].restart()
+			c.AttachRecords(id, feeds[id].rec)
+			return
+		}
+		c.Attach(id, observe.Store(dbs[id]))
+	}
 	for _, cl := range w.clients {
 		db, err := store.OpenMemory()
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
 		dbs[cl.id] = db
-		c.Attach(cl.id, observe.Store(db))
+		if w.viaRecords {
+			feeds[cl.id] = newRecordsFeed(observe.Store(db))
+		}
+		attach(cl.id)
+	}
+	// poll feeds every Records what its store gained, and checks that
+	// the two sources answer the same.
+	poll := func(final bool) {
+		for _, cl := range w.clients {
+			if f := feeds[cl.id]; f != nil {
+				f.poll(t, cl.id, final)
+			}
+		}
 	}
 	last := w.last()
 	for k := 1; k <= last; k++ {
 		view.now = k
 		if w.reattach && k > 1 {
 			for _, cl := range w.clients {
-				c.Attach(cl.id, observe.Store(dbs[cl.id]))
+				attach(cl.id)
 			}
 		}
 		for _, cl := range w.clients {
 			require.NoError(t, w.write(dbs[cl.id], cl, k), "%s at step %d", cl.id, k)
 		}
+		poll(false)
 		var calls []checker.Call
 		for _, call := range w.calls {
 			if step(call.Step) == k {
@@ -301,6 +326,7 @@ func (w *world) run(t *testing.T) *checker.Checker {
 		}
 		require.NoError(t, c.Step(k, calls))
 	}
+	poll(true)
 	var err error
 	w.withheld, err = c.Final(last+1, w.withholders)
 	require.NoError(t, err)

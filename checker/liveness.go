@@ -34,7 +34,7 @@ func (c *Checker) Final(step int, withholders []string) ([]Withheld, error) {
 	states := make([]ClientState, 0, len(c.clients))
 	by := map[string]*ClientState{}
 	for _, v := range c.clients {
-		st, err := readState(v.store, v.id)
+		st, err := v.src.state(v.id)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,10 @@ type Position struct {
 	RemovedAtSeq uint64 // the commit that removed it; 0 while a member
 	Broken       string // why processing stopped; "" while healthy
 	Cursor       uint64 // the last processed sequence id of the group topic
+	// Consent is the user's answer (groups.membership_state), 0 when the
+	// source does not say. No property reads it: S2 compares epochs and
+	// cursors only.
+	Consent Consent
 }
 
 // EpochEntered is one epoch a membership entered.
@@ -53,6 +57,33 @@ type Transition struct {
 	Epoch   uint64   // the group's epoch as the client held it then
 	Hash    string   // on a move to PUBLISHED: the new attempt's hash (hex)
 	Skipped []string // on a NOOP: installations skipped for want of a key package
+}
+
+// MembersHeld is a group's member installations as a client holds them
+// (group_members), sorted.
+type MembersHeld struct {
+	Group         string
+	Installations []string
+}
+
+// PolicyHeld is the group policy a client holds for its current epoch,
+// as GroupState.Policy has it.
+type PolicyHeld struct {
+	Group  string
+	Policy string
+}
+
+// WelcomeOwed is one outbound welcome (outbound_welcomes). No property
+// judges it (the joiner's epoch entered by welcome does); it is observed
+// so that a report can show what a client still owes.
+type WelcomeOwed struct {
+	ID        int64
+	Intent    int64
+	Group     string
+	To        string // the joining installation
+	Epoch     uint64
+	CommitSeq uint64 // the commit that added the joiner; 0 until it won
+	State     WelcomeState
 }
 
 // Delta is what one read of a client's store found new since the last.

@@ -100,3 +100,47 @@ func (k MessageKind) String() string {
 	}
 	return fmt.Sprintf("KIND(%d)", int(k))
 }
+
+// Consent is groups.membership_state, the user's answer to a group. No
+// property judges it (consent changes what the user is shown, not what
+// the client syncs); positions carry it so a report can show it.
+type Consent int
+
+const (
+	ConsentAllowed  Consent = 1
+	ConsentRejected Consent = 2
+	ConsentPending  Consent = 3
+)
+
+func (c Consent) String() string {
+	switch c {
+	case ConsentAllowed:
+		return "ALLOWED"
+	case ConsentRejected:
+		return "REJECTED"
+	case ConsentPending:
+		return "PENDING"
+	}
+	return fmt.Sprintf("CONSENT(%d)", int(c))
+}
+
+// WelcomeState is outbound_welcomes.state.
+type WelcomeState int
+
+const (
+	WelcomePending     WelcomeState = 1 // its commit has not won yet
+	WelcomeReadyToSend WelcomeState = 2 // its commit won; not sent yet
+	WelcomeSent        WelcomeState = 3
+)
+
+func (s WelcomeState) String() string {
+	switch s {
+	case WelcomePending:
+		return "PENDING"
+	case WelcomeReadyToSend:
+		return "READY_TO_SEND"
+	case WelcomeSent:
+		return "SENT"
+	}
+	return fmt.Sprintf("WELCOME(%d)", int(s))
+}

@@ -2,7 +2,6 @@ package checker
 
 import (
 	"encoding/hex"
-	"fmt"
 
 	"github.com/mlsim/mlsim/wire"
 )
@@ -34,9 +33,32 @@ type Rows interface {
 	Close() error
 }
 
-// mark is how far the checker has read a store's append-only tables.
+// mark is how far the checker has read a source's append-only records:
+// the serial of the last one read of each kind (an intent's serial is
+// its id).
 type mark struct {
 	epoch, message, transition, intent int64
+}
+
+// appended is what one read of an append-only table found: its rows in
+// serial order, each with its serial (a StoreObserver sends them; the
+// checker needs only the last).
+type appended[T any] struct {
+	rows    []T
+	serials []int64
+}
+
+func (a *appended[T]) add(serial int64, row T) {
+	a.rows = append(a.rows, row)
+	a.serials = append(a.serials, serial)
+}
+
+// last is the serial of the last row read, or from when none was.
+func (a appended[T]) last(from int64) int64 {
+	if n := len(a.serials); n > 0 {
+		return a.serials[n-1]
+	}
+	return from
 }
 
 // readDelta reads what was appended after m, and every group's position.
@@ -47,19 +69,45 @@ func readDelta(s Store, m mark) (Delta, mark, error) {
 		if d.Positions, err = readPositions(q); err != nil {
 			return err
 		}
-		if d.Epochs, m.epoch, err = readEpochs(q, m.epoch); err != nil {
+		a, err := readAppended(q, m, true)
+		if err != nil {
 			return err
 		}
-		if d.Messages, m.message, err = readMessages(q, m.message, true); err != nil {
-			return err
-		}
-		if d.Intents, m.intent, err = readIntents(q, m.intent); err != nil {
-			return err
-		}
-		d.Transitions, m.transition, err = readTransitions(q, m.transition)
-		return err
+		d.Epochs, d.Messages, d.Intents, d.Transitions = a.epochs.rows, a.messages.rows, a.intents.rows, a.transitions.rows
+		m = a.mark(m)
+		return nil
 	})
 	return d, m, err
+}
+
+// appendedRows is every append-only table's rows after a mark.
+type appendedRows struct {
+	epochs      appended[EpochEntered]
+	messages    appended[StoredMessage]
+	intents     appended[IntentCreated]
+	transitions appended[Transition]
+}
+
+func readAppended(q Querier, m mark, bodies bool) (appendedRows, error) {
+	var a appendedRows
+	var err error
+	if a.epochs, err = readEpochs(q, m.epoch); err != nil {
+		return a, err
+	}
+	if a.messages, err = readMessages(q, m.message, bodies); err != nil {
+		return a, err
+	}
+	if a.intents, err = readIntents(q, m.intent); err != nil {
+		return a, err
+	}
+	a.transitions, err = readTransitions(q, m.transition)
+	return a, err
+}
+
+// mark is how far these rows read, from m.
+func (a appendedRows) mark(m mark) mark {
+	return mark{epoch: a.epochs.last(m.epoch), message: a.messages.last(m.message),
+		transition: a.transitions.last(m.transition), intent: a.intents.last(m.intent)}
 }
 
 // each runs a query and calls scan for each row.
@@ -77,90 +125,104 @@ func each(q Querier, scan func(Rows) error, query string, args ...any) error {
 	return rows.Err()
 }
 
+// nilIfEmpty makes an empty blob nil whatever the driver returned for
+// it, so that every source of observations gives the same value.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 func readPositions(q Querier) ([]Position, error) {
 	var out []Position
 	err := each(q, func(r Rows) error {
 		var p Position
-		if err := r.Scan(&p.Group, &p.Epoch, &p.JoinedEpoch, &p.RemovedAtSeq, &p.Broken, &p.Cursor); err != nil {
+		if err := r.Scan(&p.Group, &p.Epoch, &p.JoinedEpoch, &p.RemovedAtSeq, &p.Broken, &p.Cursor, &p.Consent); err != nil {
 			return err
 		}
 		out = append(out, p)
 		return nil
-	}, `SELECT g.id, g.epoch, g.joined_epoch, g.removed_at_seq, g.broken, COALESCE(t.cursor, 0)
+	}, `SELECT g.id, g.epoch, g.joined_epoch, g.removed_at_seq, g.broken, COALESCE(t.cursor, 0), g.membership_state
 		FROM groups g LEFT JOIN topic_refresh_state t ON t.topic = ? || g.id ORDER BY g.id`, wire.GroupTopic(""))
 	return out, err
 }
 
-func readEpochs(q Querier, after int64) ([]EpochEntered, int64, error) {
-	var out []EpochEntered
+func readEpochs(q Querier, after int64) (appended[EpochEntered], error) {
+	var out appended[EpochEntered]
 	err := each(q, func(r Rows) error {
 		var e EpochEntered
+		var serial int64
 		var hash, auth []byte
-		if err := r.Scan(&after, &e.Group, &e.Epoch, &e.CommitSeq, &hash, &auth, &e.Via); err != nil {
+		if err := r.Scan(&serial, &e.Group, &e.Epoch, &e.CommitSeq, &hash, &auth, &e.Via); err != nil {
 			return err
 		}
 		e.CommitHash, e.Authenticator = hex.EncodeToString(hash), hex.EncodeToString(auth)
-		out = append(out, e)
+		out.add(serial, e)
 		return nil
 	}, `SELECT serial, group_id, epoch, commit_seq, commit_hash, authenticator, via
 		FROM epoch_history WHERE serial > ? ORDER BY serial`, after)
-	return out, after, err
+	return out, err
 }
 
 // readMessages reads stored messages after a serial, in the order they
 // were stored (with their bodies, or without for the final checks).
-func readMessages(q Querier, after int64, bodies bool) ([]StoredMessage, int64, error) {
-	var out []StoredMessage
+func readMessages(q Querier, after int64, bodies bool) (appended[StoredMessage], error) {
+	var out appended[StoredMessage]
 	body := `x''`
 	if bodies {
 		body = `decrypted_message_bytes`
 	}
 	err := each(q, func(r Rows) error {
 		var m StoredMessage
-		if err := r.Scan(&after, &m.Group, &m.ID, &m.Kind, &m.Sender, &m.Seq, &m.Epoch, &m.Body); err != nil {
+		var serial int64
+		if err := r.Scan(&serial, &m.Group, &m.ID, &m.Kind, &m.Sender, &m.Seq, &m.Epoch, &m.Body); err != nil {
 			return err
 		}
-		out = append(out, m)
+		m.Body = nilIfEmpty(m.Body)
+		out.add(serial, m)
 		return nil
 	}, `SELECT serial, group_id, id, kind, sender_installation_id, seq, epoch, `+body+`
 		FROM group_messages WHERE serial > ? ORDER BY serial`, after)
-	return out, after, err
+	return out, err
 }
 
-func readIntents(q Querier, after int64) ([]IntentCreated, int64, error) {
-	var out []IntentCreated
+// readIntents reads the intents created after an id (an intent's serial).
+func readIntents(q Querier, after int64) (appended[IntentCreated], error) {
+	var out appended[IntentCreated]
 	err := each(q, func(r Rows) error {
 		var in IntentCreated
 		if err := r.Scan(&in.ID, &in.Group, &in.Kind, &in.Data); err != nil {
 			return err
 		}
-		after = in.ID
-		out = append(out, in)
+		in.Data = nilIfEmpty(in.Data)
+		out.add(in.ID, in)
 		return nil
 	}, `SELECT id, group_id, kind, publish_data FROM group_intents WHERE id > ? ORDER BY id`, after)
-	return out, after, err
+	return out, err
 }
 
-func readTransitions(q Querier, after int64) ([]Transition, int64, error) {
-	var out []Transition
+func readTransitions(q Querier, after int64) (appended[Transition], error) {
+	var out appended[Transition]
 	err := each(q, func(r Rows) error {
 		var t Transition
+		var serial int64
 		var hash []byte
-		if err := r.Scan(&after, &t.Intent, &t.Group, &t.From, &t.To, &t.Reason, &t.Epoch, &hash); err != nil {
+		if err := r.Scan(&serial, &t.Intent, &t.Group, &t.From, &t.To, &t.Reason, &t.Epoch, &hash); err != nil {
 			return err
 		}
 		t.Hash = hex.EncodeToString(hash)
-		out = append(out, t)
+		out.add(serial, t)
 		return nil
 	}, `SELECT serial, intent_id, group_id, from_state, to_state, reason, epoch, COALESCE(hash, x'')
 		FROM intent_transitions WHERE serial > ? ORDER BY serial`, after)
 	if err != nil {
-		return nil, after, err
+		return out, err
 	}
 	// A NOOP names the installations it skipped, recorded for the attempt
 	// it was judged as (the one after the last built).
-	for i := range out {
-		t := &out[i]
+	for i := range out.rows {
+		t := &out.rows[i]
 		if t.To != StateCommitted || t.Reason != ReasonNoop {
 			continue
 		}
@@ -174,102 +236,8 @@ func readTransitions(q Querier, after int64) ([]Transition, int64, error) {
 		}, `SELECT s.installation_id FROM intent_skipped s JOIN group_intents i ON i.id = s.intent_id
 			WHERE s.intent_id = ? AND s.attempt = i.attempts + 1 ORDER BY s.installation_id`, t.Intent)
 		if err != nil {
-			return nil, after, err
+			return out, err
 		}
 	}
-	return out, after, nil
-}
-
-// readState reads everything the final checks need.
-func readState(s Store, installation string) (ClientState, error) {
-	st := ClientState{Installation: installation}
-	err := s.Read(func(q Querier) error {
-		positions, err := readPositions(q)
-		if err != nil {
-			return err
-		}
-		byGroup := map[string]*GroupState{}
-		st.Groups = make([]GroupState, len(positions))
-		for i, p := range positions {
-			st.Groups[i] = GroupState{Position: p}
-			byGroup[p.Group] = &st.Groups[i]
-		}
-		if err := each(q, func(r Rows) error {
-			var group, id string
-			if err := r.Scan(&group, &id); err != nil {
-				return err
-			}
-			if g := byGroup[group]; g != nil {
-				g.Members = append(g.Members, id)
-			}
-			return nil
-		}, `SELECT group_id, installation_id FROM group_members ORDER BY group_id, installation_id`); err != nil {
-			return err
-		}
-		if err := each(q, func(r Rows) error {
-			var group string
-			var auth []byte
-			if err := r.Scan(&group, &auth); err != nil {
-				return err
-			}
-			if g := byGroup[group]; g != nil {
-				g.Authenticator = hex.EncodeToString(auth)
-			}
-			return nil
-		}, `SELECT group_id, authenticator FROM epoch_history e
-			WHERE serial = (SELECT MAX(serial) FROM epoch_history WHERE group_id = e.group_id)`); err != nil {
-			return err
-		}
-		if err := each(q, func(r Rows) error {
-			var group string
-			var data []byte
-			if err := r.Scan(&group, &data); err != nil {
-				return err
-			}
-			if g := byGroup[group]; g != nil {
-				p, err := wire.DecodePolicy(data)
-				if err != nil {
-					g.Policy = "undecodable: " + err.Error()
-				} else {
-					g.Policy = p.String()
-				}
-			}
-			return nil
-		}, `SELECT group_id, policy FROM group_policy ORDER BY group_id`); err != nil {
-			return err
-		}
-		byIntent := map[int64]int{}
-		if err := each(q, func(r Rows) error {
-			var in IntentEnd
-			if err := r.Scan(&in.ID, &in.Group, &in.Kind, &in.State, &in.Reason); err != nil {
-				return err
-			}
-			byIntent[in.ID] = len(st.Intents)
-			st.Intents = append(st.Intents, in)
-			return nil
-		}, `SELECT id, group_id, kind, state, reason FROM group_intents ORDER BY id`); err != nil {
-			return err
-		}
-		if err := each(q, func(r Rows) error {
-			var id int64
-			var hash []byte
-			if err := r.Scan(&id, &hash); err != nil {
-				return err
-			}
-			i, ok := byIntent[id]
-			if !ok {
-				return fmt.Errorf("an attempt of intent %d, which the store does not hold", id)
-			}
-			st.Intents[i].Hashes = append(st.Intents[i].Hashes, hex.EncodeToString(hash))
-			return nil
-		}, `SELECT intent_id, hash FROM intent_attempts ORDER BY intent_id, attempt`); err != nil {
-			return err
-		}
-		st.Messages, _, err = readMessages(q, 0, false)
-		return err
-	})
-	if err != nil {
-		return st, fmt.Errorf("checker: read %s: %w", installation, err)
-	}
-	return st, nil
+	return out, nil
 }
