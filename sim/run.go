@@ -42,11 +42,18 @@ type Result struct {
 
 // Run runs one seed: setup, K fault-phase steps chosen by the schedule,
 // the liveness phase (stabilize) and the final checks (check).
-func Run(p Params, seed uint64) (*Result, error) {
+func Run(p Params, seed uint64) (*Result, error) { return run(p, seed, nil) }
+
+// run is Run with the world's options set by configure before anything
+// happens in it.
+func run(p Params, seed uint64, configure func(*World)) (*Result, error) {
 	start := time.Now()
 	w, err := NewWorld(p, seed)
 	if err != nil {
 		return nil, err
+	}
+	if configure != nil {
+		configure(w)
 	}
 	defer w.Close()
 	if off := w.drawWeights(); len(off) > 0 {
@@ -83,6 +90,7 @@ func (w *World) final() {
 		w.check.Report(checker.Violation{Property: "L1", Step: w.step,
 			Message: fmt.Sprintf("the liveness phase did not settle within its bound of %d rounds", w.settled.bound)})
 	}
+	w.feedRecords()
 	withheld, err := w.check.Final(w.step, w.withholders)
 	if err != nil {
 		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Message: err.Error()})

@@ -75,6 +75,7 @@ type World struct {
 	weights     []int // per AllActions entry, after swarm selection
 
 	check       *checker.Checker
+	records     *recordsRoute // set: the checker reads observation records, not stores (records.go)
 	trace       []trace.Step
 	traceHash   hash.Hash
 	step        int
@@ -325,6 +326,7 @@ func (w *World) emit(st trace.Step) trace.Step {
 // reads every store that committed since it last read it, and the
 // network calls the step made.
 func (w *World) checkStep() {
+	w.feedRecords()
 	if err := w.check.Step(w.step, w.calls.Calls); err != nil {
 		w.panics = append(w.panics, checker.Violation{Property: "audit", Step: w.step, Message: err.Error()})
 	}
