@@ -34,6 +34,8 @@ func (s *Server) Open(_ context.Context, req *pb.OpenRequest) (*pb.OpenResponse,
 	if _, err := newAdapter(req.GetOptions().GetMlsVariant()); err != nil {
 		return nil, invalidErr("%v", err)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	st, err := loadStored(path)
 	created := errors.Is(err, fs.ErrNotExist)
 	switch {
@@ -47,8 +49,6 @@ func (s *Server) Open(_ context.Context, req *pb.OpenRequest) (*pb.OpenResponse,
 	st.Server = req.GetServerAddress()
 	st.Options = storedOpts{WidthCap: req.GetOptions().GetWidthCap(), Variant: req.GetOptions().GetMlsVariant()}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if old := s.insts[id]; old != nil {
 		// Opened again: the same as a restart from the file given now.
 		old.topic.close()

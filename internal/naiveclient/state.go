@@ -115,15 +115,6 @@ func (s *stored) group(id string) *group {
 	return nil
 }
 
-func (s *stored) intent(id int64) *intentSt {
-	for _, in := range s.Intents {
-		if in.ID == id {
-			return in
-		}
-	}
-	return nil
-}
-
 func (g *group) hasMessage(id string) bool {
 	for _, m := range g.Messages {
 		if m == id {
