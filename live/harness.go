@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/childproc"
 	"github.com/mlsim/mlsim/internal/linearize"
 	"github.com/mlsim/mlsim/nettransport"
 	"github.com/mlsim/mlsim/results"
@@ -140,7 +141,7 @@ func (h *harness) startAll() error {
 		h.db = filepath.Join(h.dir, "topics.db")
 	}
 	for i := range h.cfg.Servers {
-		port, err := freePort()
+		port, err := childproc.FreePort()
 		if err != nil {
 			return err
 		}
@@ -349,15 +350,6 @@ func (h *harness) shutdown() {
 	for _, s := range h.stores {
 		_ = s.Close()
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // elapsed is the run's wall time so far, as the trace shows it.

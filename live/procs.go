@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mlsim/mlsim/internal/childproc"
 )
 
 // Exec says how the harness starts its child processes: Path with Args
@@ -46,7 +48,7 @@ func startChild(x Exec, name, role string, flags []string, logPath string) (*chi
 	cmd := exec.Command(x.Path, append(append(append([]string(nil), x.Args...), role), flags...)...)
 	cmd.Env = append(os.Environ(), x.Env...)
 	cmd.Stderr = log
-	cmd.SysProcAttr = childAttr()
+	cmd.SysProcAttr = childproc.Attr()
 	c := &child{name: name, cmd: cmd, replies: make(chan Reply, 16), done: make(chan struct{}), logPath: logPath}
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err

@@ -1,12 +1,12 @@
 //go:build !linux
 
-package live
+package childproc
 
 import "syscall"
 
-// childAttr puts a child in its own process group. (Without Linux's
+// Attr puts a child in its own process group. (Without Linux's
 // Pdeathsig, a harness killed with SIGKILL leaves its topicd running;
 // its clients end when their stdin closes.)
-func childAttr() *syscall.SysProcAttr {
+func Attr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
