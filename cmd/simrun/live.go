@@ -112,7 +112,7 @@ func newChildCommands() []*cobra.Command {
 		}
 	}
 	return []*cobra.Command{
-		child("client", "One client process of a live run (started by simrun live; commands on stdin)"),
+		child("client", "A client process: --listen HOST:PORT serves the intent-client protocol (docs/PROTOCOL.md) with our engine; without it, a live run's client (commands on stdin)"),
 		child("topicd", "The topic server (as cmd/topicd): --listen HOST:PORT --db PATH|postgres://…"),
 	}
 }

@@ -1,0 +1,148 @@
+package intentclient
+
+import (
+	"errors"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/nettransport"
+)
+
+// Reason is the word a failed call's status message starts with
+// ("network: publish g0: …"): what a driver reads to tell a network
+// failure, whose outcome may be unknown, from a refusal. docs/PROTOCOL.md
+// lists them with their codes.
+type Reason string
+
+const (
+	ReasonNetwork       Reason = "network"        // UNAVAILABLE: a network call failed; a publish may have landed
+	ReasonStreamBroken  Reason = "stream_broken"  // UNAVAILABLE: the group's subscription broke
+	ReasonRemoved       Reason = "removed"        // FAILED_PRECONDITION: removed from the group
+	ReasonBroken        Reason = "broken"         // FAILED_PRECONDITION: the group's processing stopped
+	ReasonNotSubscribed Reason = "not_subscribed" // FAILED_PRECONDITION: StreamStep without Subscribe
+	ReasonRevoked       Reason = "revoked"        // FAILED_PRECONDITION: the directory revoked the installation
+	ReasonVersion       Reason = "version"        // FAILED_PRECONDITION: another protocol version
+	ReasonUnknownGroup  Reason = "unknown_group"  // NOT_FOUND: the installation holds no such group
+	ReasonUnknownInst   Reason = "unknown_installation"
+	ReasonInvalid       Reason = "invalid"  // INVALID_ARGUMENT: the request itself is wrong
+	ReasonInternal      Reason = "internal" // INTERNAL: anything else, the client's own failure
+)
+
+var reasonCodes = map[Reason]codes.Code{
+	ReasonNetwork: codes.Unavailable, ReasonStreamBroken: codes.Unavailable,
+	ReasonRemoved: codes.FailedPrecondition, ReasonBroken: codes.FailedPrecondition,
+	ReasonNotSubscribed: codes.FailedPrecondition, ReasonRevoked: codes.FailedPrecondition,
+	ReasonVersion: codes.FailedPrecondition, ReasonUnknownGroup: codes.NotFound,
+	ReasonUnknownInst: codes.NotFound, ReasonInvalid: codes.InvalidArgument, ReasonInternal: codes.Internal,
+}
+
+// Failure builds a failed call's status: the reason's code, and a message
+// "REASON: detail".
+func Failure(r Reason, detail string) error {
+	return status.Error(reasonCodes[r], string(r)+": "+detail)
+}
+
+// statusOf is the status our engine's error becomes.
+func statusOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	r := ReasonInternal
+	switch {
+	case errors.Is(err, engine.ErrStreamBroken): // wraps the network error that broke it
+		r = ReasonStreamBroken
+	case errors.Is(err, nettransport.ErrNetwork), errors.Is(err, memnet.ErrNetwork):
+		r = ReasonNetwork
+	case errors.Is(err, engine.ErrRemoved):
+		r = ReasonRemoved
+	case errors.Is(err, engine.ErrGroupBroken):
+		r = ReasonBroken
+	case errors.Is(err, engine.ErrUnknownGroup):
+		r = ReasonUnknownGroup
+	case errors.Is(err, engine.ErrNotSubscribed):
+		r = ReasonNotSubscribed
+	case errors.Is(err, engine.ErrRevoked):
+		r = ReasonRevoked
+	}
+	return Failure(r, err.Error())
+}
+
+// CallError is a failed call as a driver sees it: its code, reason and
+// detail. Unwrap gives the engine's sentinel for the reason (ErrRemoved,
+// memnet.ErrNetwork, …), so a driver's errors.Is reads a remote failure
+// as it reads a local one.
+type CallError struct {
+	Code   codes.Code
+	Reason Reason
+	Detail string
+}
+
+func (e *CallError) Error() string {
+	if e.Reason == ReasonInternal {
+		return e.Detail // what the client said, as a local error reads
+	}
+	return string(e.Reason) + ": " + e.Detail
+}
+
+func (e *CallError) Unwrap() error {
+	switch e.Reason {
+	case ReasonNetwork:
+		return memnet.ErrNetwork
+	case ReasonStreamBroken:
+		return engine.ErrStreamBroken
+	case ReasonRemoved:
+		return engine.ErrRemoved
+	case ReasonBroken:
+		return engine.ErrGroupBroken
+	case ReasonUnknownGroup:
+		return engine.ErrUnknownGroup
+	case ReasonNotSubscribed:
+		return engine.ErrNotSubscribed
+	case ReasonRevoked:
+		return engine.ErrRevoked
+	}
+	return nil
+}
+
+// ErrUnimplemented: the client answered UNIMPLEMENTED (it lacks the RPC).
+var ErrUnimplemented = errors.New("unimplemented by the client")
+
+// unimplemented is an UNIMPLEMENTED answer: errors.Is it ErrUnimplemented,
+// and it says Unsupported, which is how a world of remote clients (sim)
+// tells it from a failure without importing this package.
+type unimplemented struct{ msg string }
+
+func (u unimplemented) Error() string        { return ErrUnimplemented.Error() + ": " + u.msg }
+func (u unimplemented) Is(target error) bool { return target == ErrUnimplemented }
+func (u unimplemented) Unsupported() bool    { return true }
+
+// callError reads a failed call's status. A message without a known
+// reason word is the client's own failure (internal), its text kept whole.
+func callError(err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	if st.Code() == codes.Unimplemented {
+		return unimplemented{st.Message()}
+	}
+	word, detail, found := strings.Cut(st.Message(), ": ")
+	r := Reason(word)
+	if _, known := reasonCodes[r]; !found || !known {
+		r, detail = ReasonInternal, st.Message()
+	}
+	if st.Code() == codes.Unavailable && r == ReasonInternal {
+		r = ReasonNetwork // the connection itself failed: the outcome is unknown
+	}
+	return &CallError{Code: st.Code(), Reason: r, Detail: detail}
+}
