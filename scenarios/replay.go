@@ -28,7 +28,12 @@ type Replayer struct {
 var worldOptions = []string{"seed", "scenario", "variant", "fixture", "width-cap", "max-past-epochs", "steps"}
 
 // NewReplayer builds the world a `world` command describes.
-func NewReplayer(world sim.Cmd) (*Replayer, error) {
+func NewReplayer(world sim.Cmd) (*Replayer, error) { return NewRemoteReplayer(world, nil) }
+
+// NewRemoteReplayer builds the world a `world` command describes with its
+// installations in a client under test reached through remote (nil: our
+// engine, in this process, as NewReplayer).
+func NewRemoteReplayer(world sim.Cmd, remote sim.Remote) (*Replayer, error) {
 	if world.Name != "world" {
 		return nil, fmt.Errorf("a script starts with `world seed=N ...`, not %q", world.Name)
 	}
@@ -77,7 +82,12 @@ func NewReplayer(world sim.Cmd) (*Replayer, error) {
 		}
 		p.MaxPastEpochs = engine.PastEpochsConfig(n)
 	}
-	if r.World, err = sim.NewWorld(p, seed); err != nil {
+	if remote != nil {
+		r.World, err = sim.NewRemoteWorld(p, seed, remote)
+	} else {
+		r.World, err = sim.NewWorld(p, seed)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("world: %w", err)
 	}
 	return r, nil

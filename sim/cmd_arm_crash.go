@@ -7,6 +7,9 @@ import "fmt"
 // transaction (tx), before or after a network call (send) — in whatever
 // step reaches it. A restart disarms it.
 func (w *World) cmdArmCrash(c Cmd) (result, error) {
+	if err := w.localOnly(c.Name, whyInside); err != nil {
+		return result{}, err
+	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}

@@ -3,8 +3,6 @@ package sim
 import (
 	"fmt"
 	"strings"
-
-	"github.com/mlsim/mlsim/engine"
 )
 
 // raceChange is one kind of change a race can name: ID=NAME, or
@@ -12,29 +10,29 @@ import (
 type raceChange struct {
 	name   string
 	arg    string // what the argument is ("" when it takes none), for errors and help
-	record func(e *engine.Client, group, arg string) error
+	record func(e clientAPI, group, arg string) error
 }
 
 // raceChanges is every intent kind a racer can record, one row each: a new
 // kind is one more row (and one more choice in chooseRace).
 var raceChanges = []raceChange{
-	{name: "key-update", record: func(e *engine.Client, group, _ string) error {
+	{name: "key-update", record: func(e clientAPI, group, _ string) error {
 		_, err := e.KeyUpdate(group)
 		return err
 	}},
-	{name: "add", arg: "ACCOUNT", record: func(e *engine.Client, group, acct string) error {
+	{name: "add", arg: "ACCOUNT", record: func(e clientAPI, group, acct string) error {
 		_, err := e.AddMembers(group, acct)
 		return err
 	}},
-	{name: "remove", arg: "ACCOUNT", record: func(e *engine.Client, group, acct string) error {
+	{name: "remove", arg: "ACCOUNT", record: func(e clientAPI, group, acct string) error {
 		_, err := e.RemoveMembers(group, acct)
 		return err
 	}},
-	{name: "send", arg: "BODY", record: func(e *engine.Client, group, body string) error {
+	{name: "send", arg: "BODY", record: func(e clientAPI, group, body string) error {
 		_, err := e.Send(group, []byte(body))
 		return err
 	}},
-	{name: "admins", arg: "+ACCOUNT|-ACCOUNT", record: func(e *engine.Client, group, change string) error {
+	{name: "admins", arg: "+ACCOUNT|-ACCOUNT", record: func(e clientAPI, group, change string) error {
 		add, remove, err := parseAdminChanges([]string{change})
 		if err != nil {
 			return err
@@ -42,7 +40,7 @@ var raceChanges = []raceChange{
 		_, err = e.UpdateAdmins(group, add, remove)
 		return err
 	}},
-	{name: "policy", arg: "ACTION=LEVEL", record: func(e *engine.Client, group, change string) error {
+	{name: "policy", arg: "ACTION=LEVEL", record: func(e clientAPI, group, change string) error {
 		k, v, _ := strings.Cut(change, "=")
 		levels, err := parseLevels([]Opt{{k, v}})
 		if err != nil {

@@ -3,6 +3,9 @@ package sim
 // store-busy ID: the installation's next store transaction does its work
 // and then fails to commit (SQLite busy): a transient error.
 func (w *World) cmdStoreBusy(c Cmd) (result, error) {
+	if err := w.localOnly(c.Name, whyInside); err != nil {
+		return result{}, err
+	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}

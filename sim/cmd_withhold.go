@@ -3,6 +3,9 @@ package sim
 // withhold ID: the installation becomes a Byzantine member that drops
 // every welcome it sends (it believes they were sent).
 func (w *World) cmdWithhold(c Cmd) (result, error) {
+	if err := w.localOnly(c.Name, whyInside); err != nil {
+		return result{}, err
+	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}

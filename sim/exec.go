@@ -39,7 +39,15 @@ func (w *World) Do(c Cmd) (string, error) {
 	if err != nil {
 		w.step--
 		w.calls.Step = w.step
+		if errors.Is(err, ErrUnsupported) {
+			return "", err
+		}
 		return "", fmt.Errorf("%w: %v", ErrBadCommand, err)
+	}
+	if err := w.unsupported; err != nil {
+		// A remote client lacks what the command needs: the run stops here.
+		w.unsupported = nil
+		return "", err
 	}
 	st := stepOf(c)
 	st.Outcome = res.out
@@ -56,11 +64,11 @@ func (w *World) afterStep() {
 	w.checkStep()
 	for _, id := range w.names {
 		c := w.clients[id]
-		if c.eng == nil || (c.groupsRead && c.groupsVersion == c.db.Version()) {
+		if c.eng == nil || (c.groupsRead && c.groupsVersion == c.version()) {
 			continue
 		}
 		if groups, err := c.eng.Groups(); err == nil {
-			w.held[id], c.groupsVersion, c.groupsRead = groups, c.db.Version(), true
+			w.held[id], c.groupsVersion, c.groupsRead = groups, c.version(), true
 		}
 	}
 }
@@ -80,6 +88,9 @@ func (w *World) client(id string) (*client, string) {
 // guard runs f, turning a simulated crash into a dead client and any other
 // panic into a violation: no panic reaches the user.
 func (w *World) guard(c *client, f func() error) (err error) {
+	if c.remote != nil {
+		return w.guardRemote(c, f)
+	}
 	defer func() {
 		r := recover()
 		if r == nil {

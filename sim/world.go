@@ -29,13 +29,14 @@ const (
 type client struct {
 	id      string
 	account string
-	db      *store.DB
+	db      *store.DB // nil for a remote client: it keeps its own
 	rng     *detrand.Stream
 	fuse    *fuse
-	eng     *engine.Client // nil while crashed
-	gen     int            // how many times it was (re)opened
-	crashes int            // how many times it crashed
-	batches []openBatch    // interleaved partial syncs in progress
+	eng     clientAPI    // nil while crashed
+	remote  RemoteClient // set in a world of remote clients (Remote)
+	gen     int          // how many times it was (re)opened
+	crashes int          // how many times it crashed
+	batches []openBatch  // interleaved partial syncs in progress
 	// What the schedule steers welcome actions by (hints only: a wrong
 	// hint wastes a step, it never changes what the engine does).
 	welcomesSeen    uint64 // welcome topic head at its last process_welcomes
@@ -52,7 +53,7 @@ type client struct {
 
 type openBatch struct {
 	group string
-	b     *engine.SyncBatch
+	b     SyncBatch
 }
 
 // World is one simulated world. It is not safe for concurrent use, and
@@ -93,7 +94,11 @@ type World struct {
 	panics     []checker.Violation
 	calls      *observe.Recorder // the step's network calls, for the checker
 	meter      *mlsadapter.Meter
-	faultSites faultCounts // faults fired, by engine call site (not in the trace)
+	remote     Remote // nil: every installation is our engine, in this process
+	// unsupported is set when a remote client could not play the step
+	// (ErrUnsupported): Do returns it instead of the step's output.
+	unsupported error
+	faultSites  faultCounts // faults fired, by engine call site (not in the trace)
 }
 
 // logicalClock is the clients' local clock: it moves one millisecond per
@@ -189,6 +194,9 @@ func contains(list []string, s string) bool {
 // createInstallation creates an installation with its own store and crypto
 // stream and uploads its key packages.
 func (w *World) createInstallation(id string) error {
+	if w.remote != nil {
+		return w.createRemote(id)
+	}
 	db, err := store.OpenMemory()
 	if err != nil {
 		return err
@@ -212,6 +220,9 @@ func (w *World) createInstallation(id string) error {
 // open builds a client's engine over its store: at creation and at every
 // restart. The old engine object, if any, is abandoned with its fuse.
 func (w *World) open(c *client) error {
+	if c.remote != nil {
+		return w.restartRemote(c)
+	}
 	old := c.fuse
 	c.fuse = &fuse{
 		sites: &w.faultSites,
@@ -263,7 +274,7 @@ func (w *World) open(c *client) error {
 		w.net.Disconnect(c.id)
 		w.calls.Restarted(c.id)
 	}
-	c.eng = eng
+	c.eng = localEngine{eng}
 	c.gen++
 	c.batches = nil
 	c.mayHaveWelcomes = true // READY welcomes may have survived the crash

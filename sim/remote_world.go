@@ -1,0 +1,158 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/mlsim/mlsim/checker"
+	"github.com/mlsim/mlsim/engine"
+)
+
+// NewRemoteWorld builds an empty world whose installations live in a
+// client under test, reached through r: the same commands, network,
+// faults and checker as a world of our engine, with the checker reading
+// each installation's observation records instead of its store.
+func NewRemoteWorld(p Params, seed uint64, r Remote) (*World, error) {
+	if r == nil {
+		return nil, errors.New("a remote world needs a Remote")
+	}
+	if p.Fixture != "" {
+		return nil, fmt.Errorf("%w: fixture %s: %s", ErrUnsupported, p.Fixture, whyInside)
+	}
+	w, err := NewWorld(p, seed)
+	if err != nil {
+		return nil, err
+	}
+	w.remote = r
+	return w, nil
+}
+
+// version is how far the client's durable state has moved: its store's
+// commit count, or a remote client's record count.
+func (c *client) version() uint64 {
+	if c.remote != nil {
+		return c.remote.Records().Version()
+	}
+	return c.db.Version()
+}
+
+// createRemote opens a new installation in the client under test, on its
+// own transport into the world (recorded for S9, like ours); the client
+// registers it and uploads its key packages as Open does.
+func (w *World) createRemote(id string) error {
+	c := &client{id: id, account: engine.AccountOf(id)}
+	if !contains(w.accounts, c.account) {
+		w.accounts = append(w.accounts, c.account)
+	}
+	rc, err := w.remote.Open(id, w.calls.Transport(w.net.For(id), id), w.p)
+	if isUnsupported(err) && w.unsupported == nil {
+		w.unsupported = fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	if rc == nil {
+		if err == nil {
+			err = errors.New("the remote opened nothing")
+		}
+		return fmt.Errorf("open %s: %w", id, err)
+	}
+	w.clients[id] = c
+	w.names = append(w.names, id)
+	c.remote, c.eng, c.gen = rc, rc, 1
+	w.check.AttachRecords(id, rc.Records())
+	w.remoteEvents(c)
+	return err
+}
+
+// restartRemote is a restart of a remote installation: the client drops
+// what it holds in memory and re-opens from its durable state.
+func (w *World) restartRemote(c *client) error {
+	w.net.Disconnect(c.id)
+	w.calls.Restarted(c.id)
+	err := c.remote.Restart()
+	w.remoteEvents(c)
+	if err != nil {
+		return err
+	}
+	c.eng = c.remote
+	c.gen++
+	c.batches = nil
+	c.mayHaveWelcomes = true
+	return nil
+}
+
+// guardRemote runs one call of a remote client: what the client reported
+// joins the step's events, and a panic in the driver becomes a
+// violation, as a panic of ours does.
+func (w *World) guardRemote(c *client, f func() error) (err error) {
+	defer func() {
+		if isUnsupported(err) && w.unsupported == nil {
+			w.unsupported = fmt.Errorf("%w: %v", ErrUnsupported, err)
+		}
+		w.remoteEvents(c)
+		if r := recover(); r != nil {
+			w.panics = append(w.panics, checker.Violation{Property: "no_panic", Step: w.step, Installations: []string{c.id},
+				Message: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())})
+			err = fmt.Errorf("panicked: %v", r)
+		}
+	}()
+	return f()
+}
+
+func (w *World) remoteEvents(c *client) {
+	for _, e := range c.remote.Events() {
+		w.onEvent(c.id, e)
+	}
+}
+
+// Why a world of remote clients does not play a command.
+const (
+	whyInside = "it reaches inside the client (its store or its transport), which the protocol does not"
+	whyStream = "the world hands a stream's deliveries out one by one, which a gRPC stream to the client does not (not played remotely yet)"
+)
+
+// localOnly refuses a command a world of remote clients cannot play.
+func (w *World) localOnly(name, why string) error {
+	if w.remote != nil {
+		return fmt.Errorf("%w: %s: %s", ErrUnsupported, name, why)
+	}
+	return nil
+}
+
+// remoteOff are the actions a world of remote clients does not play
+// (localOnly says why): crashes at the engine's fault sites, a busy
+// store, and streams.
+var remoteOff = []Action{ActCrash, ActStoreBusy, ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate,
+	ActStreamDelay, ActStreamBreak}
+
+// RemoteParams are p as a world of remote clients plays it: the actions
+// it cannot play weigh nothing, no member withholds its welcomes (that
+// is a wrapper around our engine's transport), and no store fixture.
+// Restarts, network faults, garbage, revocations and Byzantine commits
+// stay.
+func RemoteParams(p Params) Params {
+	weights := make(map[Action]float64, len(p.Weights))
+	for a, v := range p.Weights {
+		weights[a] = v
+	}
+	for _, a := range remoteOff {
+		delete(weights, a)
+	}
+	p.Weights, p.Withholders, p.Fixture = weights, 0, ""
+	return p
+}
+
+// RunRemote runs one seed as Run does, in a world whose installations
+// live in a client under test reached through r. Pass RemoteParams(p).
+func RunRemote(p Params, seed uint64, r Remote) (*Result, error) {
+	if r == nil {
+		return nil, errors.New("a remote world needs a Remote")
+	}
+	return run(p, seed, func(w *World) { w.remote = r })
+}
+
+// isUnsupported: err is ErrUnsupported, or says it is (an error with an
+// Unsupported method returning true: a client's UNIMPLEMENTED answer).
+func isUnsupported(err error) bool {
+	var u interface{ Unsupported() bool }
+	return errors.Is(err, ErrUnsupported) || (errors.As(err, &u) && u.Unsupported())
+}
