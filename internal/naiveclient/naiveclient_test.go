@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,10 +31,18 @@ type driver struct {
 }
 
 // start runs a topicd and a naive client on loopback, both stopped when
-// the test ends (the client first: it holds connections to the topicd).
+// the test ends.
 func start(t *testing.T) *driver {
 	t.Helper()
-	topic := topictest.Serve(t, topictest.SQLite(t))
+	d, _ := startClient(t, topictest.Serve(t, topictest.SQLite(t)), t.TempDir())
+	return d
+}
+
+// startClient runs a naive client (a "process") against the topicd at
+// topic, keeping its state files in dir. stop ends it (also at the end
+// of the test, before the topicd: it holds connections to it).
+func startClient(t *testing.T, topic, dir string) (d *driver, stop func()) {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -45,14 +54,18 @@ func start(t *testing.T) *driver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		srv.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return &driver{t: t, api: pb.NewIntentClientServiceClient(conn), topic: topic, dir: t.TempDir(), through: map[string]uint64{}}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = conn.Close()
+			srv.Stop()
+			if err := <-served; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &driver{t: t, api: pb.NewIntentClientServiceClient(conn), topic: topic, dir: dir, through: map[string]uint64{}}, stop
 }
 
 // ctx is one call's context: bounded, with the protocol version.
@@ -98,6 +111,17 @@ func (d *driver) group(inst, what, g string) {
 	case "sync":
 		var r *pb.AckResponse
 		r, err = d.api.Sync(ctx, req)
+		a = r.GetAck()
+	case "keyupdate":
+		var r *pb.IntentResponse
+		r, err = d.api.KeyUpdate(ctx, req)
+		a = r.GetAck()
+	case "upkeep":
+		var r *pb.UpkeepResponse
+		r, err = d.api.Upkeep(ctx, &pb.InstallationRequest{Installation: inst})
+		if r.GetFailed() {
+			d.t.Fatalf("%s upkeep: %v", inst, r.GetFailures())
+		}
 		a = r.GetAck()
 	case "restart":
 		var r *pb.AckResponse

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
 )
@@ -101,6 +102,9 @@ func loadStored(path string) (*stored, error) {
 func (s *stored) save(path string) error {
 	data, err := json.MarshalIndent(s, "", " ")
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	return os.WriteFile(path, data, 0o600)
