@@ -30,10 +30,7 @@ func (s *Server) CreateGroup(_ context.Context, req *pb.GroupRequest) (*pb.AckRe
 		in.enterEpoch(g, 0, nil, pb.EpochVia_EPOCH_VIA_CREATE)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.AckResponse{Ack: ack}, nil
+	return reply(&pb.AckResponse{Ack: ack}, err)
 }
 
 // intent records one intent of a group the installation is in.
@@ -52,10 +49,7 @@ func (s *Server) intent(inst, groupID string, kind pb.IntentKind, data []byte, c
 		id = in.newIntent(g.ID, kind, data).ID
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.IntentResponse{Ack: ack, Intent: id}, nil
+	return reply(&pb.IntentResponse{Ack: ack, Intent: id}, err)
 }
 
 // usable returns a group the installation may act in.

@@ -30,11 +30,11 @@ type driver struct {
 	through map[string]uint64
 }
 
-// start runs a topicd and a naive client on loopback, both stopped when
-// the test ends.
-func start(t *testing.T) *driver {
+// start runs a topicd (with opts: a test's fault injection) and a naive
+// client on loopback, both stopped when the test ends.
+func start(t *testing.T, opts ...grpc.ServerOption) *driver {
 	t.Helper()
-	d, _ := startClient(t, topictest.Serve(t, topictest.SQLite(t)), t.TempDir())
+	d, _ := startClient(t, topictest.Serve(t, topictest.SQLite(t), opts...), t.TempDir())
 	return d
 }
 
@@ -409,6 +409,9 @@ func TestRemove(t *testing.T) {
 	if status.Code(err) != codes.FailedPrecondition || !strings.HasPrefix(status.Convert(err).Message(), "removed: ") {
 		t.Errorf("send after removal: %v", err)
 	}
+	if ack := failedAck(err); ack.GetObservedThrough() != d.through["bob/1"] {
+		t.Errorf("send after removal: the failure carries Ack %v, want observed_through %d", ack, d.through["bob/1"])
+	}
 }
 
 func TestRefusals(t *testing.T) {
@@ -447,3 +450,13 @@ func TestRefusals(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// failedAck is the Ack a failed call's status carries in its response.
+func failedAck(err error) *pb.Ack {
+	for _, det := range status.Convert(err).Details() {
+		if r, ok := det.(interface{ GetAck() *pb.Ack }); ok {
+			return r.GetAck()
+		}
+	}
+	return nil
+}

@@ -63,10 +63,9 @@ func (s *Server) Open(_ context.Context, req *pb.OpenRequest) (*pb.OpenResponse,
 	if err := in.save(); err != nil {
 		return nil, internalErr("save %s: %v", path, err)
 	}
-	if kerr != nil {
-		return nil, kerr
-	}
-	return &pb.OpenResponse{Ack: &pb.Ack{ObservedThrough: in.log.last()}, Created: created}, nil
+	// Open on a failed upload is open all the same: the driver gets the
+	// Ack with the error, and the next EnsureKeyPackages uploads again.
+	return reply(&pb.OpenResponse{Ack: &pb.Ack{ObservedThrough: in.log.last()}, Created: created}, kerr)
 }
 
 // Restart drops what the installation holds in memory and re-opens it
@@ -184,8 +183,5 @@ func (s *Server) EnsureKeyPackages(_ context.Context, req *pb.InstallationReques
 		n, err = in.ensureKeyPackages()
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.EnsureKeyPackagesResponse{Ack: ack, Uploaded: uint32(n)}, nil
+	return reply(&pb.EnsureKeyPackagesResponse{Ack: ack, Uploaded: uint32(n)}, err)
 }

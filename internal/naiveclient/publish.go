@@ -21,10 +21,7 @@ func (s *Server) PublishNext(_ context.Context, req *pb.GroupRequest) (*pb.Publi
 		res, err = in.publishNext(g)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.PublishResponse{Ack: ack, Result: res}, nil
+	return reply(&pb.PublishResponse{Ack: ack, Result: res}, err)
 }
 
 // PublishAll publishes until nothing is left. A naive commit is never in
@@ -39,10 +36,7 @@ func (s *Server) PublishAll(_ context.Context, req *pb.GroupRequest) (*pb.Publis
 		results, err = in.publishAll(g)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.PublishAllResponse{Ack: ack, Results: results}, nil
+	return reply(&pb.PublishAllResponse{Ack: ack, Results: results}, err)
 }
 
 func (in *installation) publishAll(g *group) ([]*pb.PublishResult, error) {

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 
 	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
 )
@@ -124,7 +126,7 @@ func (s *Server) logFor(id string, create bool) *obsLog {
 
 // call runs f on an open installation under the lock, then records what
 // it changed and saves the state file (after the call: naive). The Ack
-// names the log's last record.
+// names the log's last record; a failed call has one too (see reply).
 func (s *Server) call(id string, f func(in *installation) error) (*pb.Ack, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -137,10 +139,26 @@ func (s *Server) call(id string, f func(in *installation) error) (*pb.Ack, error
 	if serr := in.save(); serr != nil && err == nil {
 		err = internalErr("save %s: %v", in.path, serr)
 	}
-	if err != nil {
-		return nil, err
+	return &pb.Ack{ObservedThrough: in.log.last()}, err
+}
+
+// reply answers a call. A failed call's status carries the response as a
+// detail — its Ack and what the call did before it failed — so a driver
+// can read the records of a call that failed half-way (the driver of
+// package intentclient looks for it); its message keeps the reason word.
+func reply[R proto.Message](resp R, err error) (R, error) {
+	if err == nil {
+		return resp, nil
 	}
-	return &pb.Ack{ObservedThrough: in.log.last()}, nil
+	var none R
+	st, ok := status.FromError(err)
+	if !ok {
+		return none, err
+	}
+	if detailed, derr := st.WithDetails(protoadapt.MessageV1Of(resp)); derr == nil {
+		return none, detailed.Err()
+	}
+	return none, err
 }
 
 // Hello names the client. Of the optional features it has only Restart

@@ -22,10 +22,7 @@ func (s *Server) Sync(_ context.Context, req *pb.GroupRequest) (*pb.AckResponse,
 		}
 		return in.sync(g)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.AckResponse{Ack: ack}, nil
+	return reply(&pb.AckResponse{Ack: ack}, err)
 }
 
 // sync processes every envelope after the cursor, page by page, until

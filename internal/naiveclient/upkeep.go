@@ -42,9 +42,6 @@ func (s *Server) Upkeep(_ context.Context, req *pb.InstallationRequest) (*pb.Upk
 		fail(err)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	res.Ack = ack
-	return res, nil
+	return reply(res, err)
 }

@@ -16,10 +16,7 @@ func (s *Server) ProcessWelcomes(_ context.Context, req *pb.InstallationRequest)
 		joined, err = in.processWelcomes()
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.ProcessWelcomesResponse{Ack: ack, Joined: joined}, nil
+	return reply(&pb.ProcessWelcomesResponse{Ack: ack, Joined: joined}, err)
 }
 
 // processWelcomes applies the welcomes after the cursor, in order, and
@@ -113,10 +110,7 @@ func (s *Server) SendWelcomes(_ context.Context, req *pb.InstallationRequest) (*
 		sent, err = in.sendWelcomes()
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &pb.SendWelcomesResponse{Ack: ack, Sent: uint32(sent)}, nil
+	return reply(&pb.SendWelcomesResponse{Ack: ack, Sent: uint32(sent)}, err)
 }
 
 func (in *installation) sendWelcomes() (int, error) {
