@@ -26,6 +26,13 @@
 // them (sim, engine, store, runner, …; a test checks), so summary.json can
 // be re-rendered, or read by a tool, without the simulator.
 //
-// API: [BuildTimeline], [WriteRun], [WriteSweep], [Render], [RunReport],
-// [SweepReport].
+// A conformance report (`simrun conform`, [ConformReport]) lists a client
+// under test's scripts — a failed one opens on its first differing
+// command, expected and got — and its seeded sweep's properties and
+// failing seeds. Its summary states a verdict and counts, so they are
+// checked against its scripts and seeds before it is written or
+// re-rendered ([CheckConform]).
+//
+// API: [BuildTimeline], [WriteRun], [WriteSweep], [WriteConform], [Render],
+// [RunReport], [SweepReport], [ConformReport], [NewConformReport].
 package reports

@@ -165,8 +165,17 @@ func Rerender(dir string) (Files, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		return renderSweep(&r)
+	case "conform":
+		var r ConformReport
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if err := CheckConform(&r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return renderConform(&r)
 	}
-	return nil, errors.New(path + ": not a run or sweep report (no \"kind\")")
+	return nil, errors.New(path + ": not a run, sweep or conform report (no \"kind\")")
 }
 
 func encodeJSON(v any) ([]byte, error) {
