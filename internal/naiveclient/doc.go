@@ -44,6 +44,10 @@
 // Open accepts max_past_epochs and ignores it (shortcut 4); it honours
 // width_cap and mls_variant.
 //
+// A failed call answers with a status whose message starts with the
+// protocol's reason word, carrying the call's response (its Ack and any
+// partial result) as a detail, as package intentclient's driver reads it.
+//
 // Observation records: the append-only kinds are made in the same step as
 // the change they describe and kept in the state file's journal (with
 // their per-kind serials), so a new process replays them on Open; the
