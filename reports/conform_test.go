@@ -25,7 +25,7 @@ func conformance() *results.Conformance {
 				Expected: "ok epoch=2\nmsg <b>hi</b> from 'alice' & \"bob\"", Got: "ok epoch=2\nmsg <script>alert(1)</script>",
 				Properties: []string{"S1"}, Violations: []string{"S1 step 9: fork <between> a & b"}, Commands: 9, Millis: 30},
 			{Name: "crash/arm.txt", Status: "unsupported", Why: "arm-crash reaches inside a client", Commands: 2},
-			{Name: "broken/start.txt", Status: "error", Why: "client exited: status 2"},
+			{Name: "broken/start.txt", Status: "error", Why: "client exited: status 2\n<panic> & stack"},
 		},
 		Sweep: &results.ConformanceSweep{
 			Scenario: "crashy",
@@ -63,7 +63,7 @@ func TestConformPage(t *testing.T) {
 	f, err := ConformFiles(NewConformReport(conformance()))
 	require.NoError(t, err)
 	page := string(f["index.html"])
-	require.Contains(t, page, `class="fail" id="verdict">FAIL — conformance of naive-go 0.1: 1 passed, 1 failed, 1 unsupported, 1 errors of 4 scripts; sweep 2 passed, 1 failed of 3 seeds`)
+	require.Contains(t, page, `class="fail" id="verdict">FAIL — conformance of naive-go 0.1: 1 passed, 1 failed, 1 unsupported, 1 errored of 4 scripts; sweep 2 passed, 1 failed of 3 seeds`)
 	require.Contains(t, page, `<summary>line 17: <code>send g1 &#34;&lt;b&gt;hi&lt;/b&gt;&#34; &amp; more</code></summary>`)
 	require.Contains(t, page, `<code class="client">./client --name &#34;a&amp;b&#34; &lt;x&gt;</code>`)
 	require.Contains(t, page, `msg &lt;b&gt;hi&lt;/b&gt; from &#39;alice&#39; &amp; &#34;bob&#34;`)
@@ -73,7 +73,7 @@ func TestConformPage(t *testing.T) {
 	require.NotContains(t, page, "<b>hi")
 	require.Contains(t, page, `<td class="st-unsupported">unsupported</td>`)
 	require.Contains(t, page, "arm-crash reaches inside a client")
-	require.Contains(t, page, "client exited: status 2")
+	require.Contains(t, page, "client exited: status 2\n&lt;panic&gt; &amp; stack")
 	require.Contains(t, page, `<tr><td>L1</td><td>convergence</td><td class="num">1</td><td>2</td></tr>`)
 	require.Contains(t, page, `<tr><td>S1</td><td>no fork</td><td class="num">1</td><td>2</td></tr>`)
 	require.Contains(t, page, "S1 step 12: two epochs 3 &lt;diverge&gt;")
@@ -81,12 +81,13 @@ func TestConformPage(t *testing.T) {
 	require.NotRegexp(t, `(?i)(src|href)="?(https?:)?//`, page, "self-contained")
 
 	md := string(f["summary.md"])
-	require.Contains(t, md, "# FAIL — conformance of naive-go 0.1")
+	require.Contains(t, md, "# FAIL — conformance of `naive-go 0.1`")
 	require.Contains(t, md, "### fork/merge.txt: failed at line 17\n\n`send g1 \"<b>hi</b>\" & more`")
 	require.Contains(t, md, "| fork/merge.txt | failed | 9 | 30 | S1 (no fork) |")
 	require.Contains(t, md, "| L1 | convergence | 1 | 2 |")
 	require.Contains(t, md, "### seed 2: failed after 40 steps")
-	require.Contains(t, md, "### crash/arm.txt: unsupported\n\narm-crash reaches inside a client")
+	require.Contains(t, md, "### crash/arm.txt: unsupported\n\n`arm-crash reaches inside a client`")
+	require.Contains(t, md, "### broken/start.txt: error\n\n```\nclient exited: status 2\n<panic> & stack\n```\n")
 }
 
 // A summary that says PASS over a failed script, or counts its scripts
@@ -135,4 +136,12 @@ func TestRerenderConform(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "summary.json"), []byte(edited), 0o644))
 	_, err = Rerender(dir)
 	require.ErrorContains(t, err, `verdict: "PASS"`)
+}
+
+// Text a client wrote cannot close its code span or a table cell early.
+func TestConformMarkdownQuoting(t *testing.T) {
+	require.Equal(t, "``say `hi` now``", codeSpan("say `hi` now"))
+	require.Equal(t, "`` `x` ``", codeSpan("`x`"))
+	require.Equal(t, "````\na ``` b\n````\n", fence("a ``` b"))
+	require.Equal(t, `a \| b c`, mdCell("a | b\nc"))
 }

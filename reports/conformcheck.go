@@ -88,9 +88,6 @@ func tallyConform(c *results.Conformance) conformTally {
 func CheckConform(r *ConformReport) error {
 	t := tallyConform(&r.Conformance)
 	p := slices.Clone(t.unknown)
-	if r.Kind != "conform" {
-		p = append(p, fmt.Sprintf("kind %q is not conform", r.Kind))
-	}
 	if r.Verdict != t.verdict {
 		why := ""
 		if t.firstBad != "" {

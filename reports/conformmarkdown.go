@@ -10,9 +10,9 @@ import (
 func conformMarkdown(r *ConformReport) string {
 	var b strings.Builder
 	v := tallyConform(&r.Conformance).verdict
-	fmt.Fprintf(&b, "# %s — conformance of %s\n\n", v, mdCell(r.Implementation))
+	fmt.Fprintf(&b, "# %s — conformance of %s\n\n", v, codeSpan(r.Implementation))
 	fmt.Fprintf(&b, "- client: %s\n- features: %s\n", codeSpan(r.Client), mdList(r.Features))
-	fmt.Fprintf(&b, "- scripts: %d passed, %d failed, %d unsupported, %d errors of %d\n", r.Passed, r.Failed, r.Unsupported, r.Broken, len(r.Scripts))
+	fmt.Fprintf(&b, "- scripts: %d passed, %d failed, %d unsupported, %d errored of %d\n", r.Passed, r.Failed, r.Unsupported, r.Broken, len(r.Scripts))
 	if s := r.Sweep; s != nil {
 		fmt.Fprintf(&b, "- sweep of `%s`: %d passed, %d failed of %d seeds\n", s.Scenario, s.Passed, s.Failed, s.Seeds)
 	}
@@ -29,10 +29,10 @@ func conformMarkdown(r *ConformReport) string {
 			fmt.Fprintf(&b, "### %s: failed at line %d\n\n%s\n\nexpected:\n\n%s\ngot:\n\n%s\n", s.Name, s.Line, codeSpan(s.Command), fence(s.Expected), fence(s.Got))
 			bulletLines(&b, s.Violations)
 			if s.Why != "" {
-				fmt.Fprintf(&b, "%s\n\n", s.Why)
+				fmt.Fprintf(&b, "%s\n", verbatim(s.Why))
 			}
 		case s.Why != "":
-			fmt.Fprintf(&b, "### %s: %s\n\n%s\n\n", s.Name, s.Status, s.Why)
+			fmt.Fprintf(&b, "### %s: %s\n\n%s\n", s.Name, s.Status, verbatim(s.Why))
 		}
 	}
 	if s := r.Sweep; s != nil {
@@ -60,7 +60,7 @@ func conformSweepMarkdown(b *strings.Builder, s *results.ConformanceSweep) {
 			fmt.Fprintf(b, "%s\n\n", propertyList(run.Properties))
 		}
 		if run.Why != "" {
-			fmt.Fprintf(b, "%s\n\n", run.Why)
+			fmt.Fprintf(b, "%s\n", verbatim(run.Why))
 		}
 		bulletLines(b, run.Violations)
 	}
@@ -112,6 +112,16 @@ func codeSpan(s string) string {
 		s = " " + s + " "
 	}
 	return ticks + s + ticks
+}
+
+// verbatim is text a client or the kit wrote (an error, a reason), not
+// to be read as Markdown or HTML: a code span, or a block if it runs over
+// lines.
+func verbatim(s string) string {
+	if strings.Contains(s, "\n") {
+		return fence(s)
+	}
+	return codeSpan(s) + "\n"
 }
 
 // fence is a fenced code block around text, its fence longer than any
