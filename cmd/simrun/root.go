@@ -21,7 +21,7 @@ usage or input.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRunCommand(), newSweepCommand(), newListCommand(), newReplayCommand(), newShrinkCommand(), newReportCommand(), newMergeCommand(), newMutantsCommand(), newScriptCommand(), newWorkerCommand(), newLiveCommand())
+	root.AddCommand(newRunCommand(), newSweepCommand(), newListCommand(), newReplayCommand(), newShrinkCommand(), newReportCommand(), newMergeCommand(), newMutantsCommand(), newScriptCommand(), newWorkerCommand(), newLiveCommand(), newConformCommand())
 	root.AddCommand(newChildCommands()...)
 	return root
 }
