@@ -269,7 +269,10 @@ func init() {
 
 func fromPublishResult(p *pb.PublishResult) engine.PublishResult {
 	a, ok := publishActionNames[p.GetAction()]
-	if !ok {
+	switch {
+	case p.GetAction() == pb.PublishAction_PUBLISH_ACTION_UNSPECIFIED:
+		a = engine.PublishedNone // a failed call that said nothing of what it did
+	case !ok:
 		a = engine.PublishAction(strings.ToLower(strings.TrimPrefix(p.GetAction().String(), "PUBLISH_ACTION_")))
 	}
 	return engine.PublishResult{Action: a, Intent: p.GetIntent(), Skipped: p.GetSkipped()}

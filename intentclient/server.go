@@ -30,7 +30,7 @@ import (
 const Implementation = "mlsim-engine 1"
 
 // Features are the optional parts of the protocol our engine serves.
-var Features = []string{"forge-commit", "sync-batches", "streams", "consent", "restart"}
+var Features = []string{"permissions", "sync-batches", "streams", "consent", "forge-commit"}
 
 // Options are what a Server is built with beyond the protocol: the parts
 // a process that embeds it chooses (a live run records calls and injects

@@ -71,7 +71,18 @@ type Remote interface {
 	// transport, its calls recorded for the checker.
 	// p are the world's parameters (its width cap, past-epoch window
 	// and MLS variant are the client's options).
-	Open(id string, t engine.Transport, p Params) (RemoteClient, error)
+	Open(id string, t RemoteTransport, p Params) (RemoteClient, error)
+}
+
+// RemoteTransport is an installation's door into the world for a client
+// under test: its transport, and a publish that also says where the
+// record landed — a topic server answers a publish with its sequence id
+// and timestamp, and a client may rely on them.
+type RemoteTransport interface {
+	engine.Transport
+	// PublishAt publishes as Publish does and, when it succeeded, returns
+	// the record's sequence id and timestamp.
+	PublishAt(topic string, payload []byte) (seq uint64, timestampNs int64, err error)
 }
 
 // RemoteClient is one installation of a client under test.

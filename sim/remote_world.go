@@ -1,12 +1,14 @@
 package sim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"runtime/debug"
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/memnet"
 )
 
 // NewRemoteWorld builds an empty world whose installations live in a
@@ -45,7 +47,7 @@ func (w *World) createRemote(id string) error {
 	if !contains(w.accounts, c.account) {
 		w.accounts = append(w.accounts, c.account)
 	}
-	rc, err := w.remote.Open(id, w.calls.Transport(w.net.For(id), id), w.p)
+	rc, err := w.remote.Open(id, remoteTransport{w.calls.Transport(w.net.For(id), id), w.net}, w.p)
 	if isUnsupported(err) && w.unsupported == nil {
 		w.unsupported = fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
@@ -155,4 +157,25 @@ func RunRemote(p Params, seed uint64, r Remote) (*Result, error) {
 func isUnsupported(err error) bool {
 	var u interface{ Unsupported() bool }
 	return errors.Is(err, ErrUnsupported) || (errors.As(err, &u) && u.Unsupported())
+}
+
+// remoteTransport is RemoteTransport over the installation's recorded
+// transport into the world's server.
+type remoteTransport struct {
+	engine.Transport
+	net *memnet.Server
+}
+
+// PublishAt reads the record a successful publish appended: the world is
+// driven one call at a time, so it is the topic's last.
+func (t remoteTransport) PublishAt(topic string, payload []byte) (uint64, int64, error) {
+	if err := t.Publish(topic, payload); err != nil {
+		return 0, 0, err
+	}
+	log := t.net.Log(topic)
+	if len(log) == 0 || !bytes.Equal(log[len(log)-1].Payload, payload) {
+		return 0, 0, fmt.Errorf("publish to %s: the record is not the topic's last", topic)
+	}
+	last := log[len(log)-1]
+	return last.Seq, last.TimestampNs, nil
 }

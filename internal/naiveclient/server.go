@@ -161,9 +161,9 @@ func reply[R proto.Message](resp R, err error) (R, error) {
 	return none, err
 }
 
-// Hello names the client. Of the optional features it has only Restart
-// (it is implemented, so the driver may crash it); no batches, streams,
-// consent or forging.
+// Hello names the client. It serves none of the optional features: no
+// permissions, batches, streams, consent or forging (Restart is required
+// of every client, and it has it).
 func (s *Server) Hello(context.Context, *pb.HelloRequest) (*pb.HelloResponse, error) {
-	return &pb.HelloResponse{Version: pb.Current, Implementation: "naive 0.1", Features: []string{"restart"}}, nil
+	return &pb.HelloResponse{Version: pb.Current, Implementation: "naive 0.1", Features: nil}, nil
 }

@@ -528,8 +528,12 @@ type HelloResponse struct {
 	Version ProtocolVersion        `protobuf:"varint,1,opt,name=version,proto3,enum=mlsim.intentclient.v1.ProtocolVersion" json:"version,omitempty"`
 	// implementation names the client ("mlsim-engine 1", "naive 0.1").
 	Implementation string `protobuf:"bytes,2,opt,name=implementation,proto3" json:"implementation,omitempty"`
-	// features lists the optional RPCs and behaviours it supports:
-	// "forge-commit", "sync-batches", "streams", "consent", "restart".
+	// features lists the optional RPCs it serves: "permissions"
+	// (UpdateAdmins, UpdatePolicy), "sync-batches" (SyncBegin, SyncStep),
+	// "streams" (Subscribe, StreamStep), "consent" (SetConsent),
+	// "forge-commit" (ForgeCommit). Every other RPC is required. A driver
+	// leaves out of its schedule what a client does not list; a script
+	// that needs it is reported unsupported.
 	Features      []string `protobuf:"bytes,3,rep,name=features,proto3" json:"features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
