@@ -25,6 +25,6 @@ func (w *World) cmdArmCrash(c Cmd) (result, error) {
 	if cl == nil {
 		return result{out: why}, nil
 	}
-	cl.fuse.armed, cl.fuse.kind, cl.fuse.at, cl.fuse.passed = true, kind, at, 0
+	cl.fuse.Arm(kind, at)
 	return result{out: "ok"}, nil
 }

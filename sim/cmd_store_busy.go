@@ -13,6 +13,6 @@ func (w *World) cmdStoreBusy(c Cmd) (result, error) {
 	if !ok {
 		return result{out: "skipped: no installation " + c.Arg(0)}, nil
 	}
-	cl.fuse.busy++
+	cl.fuse.Busy++
 	return result{out: "armed"}, nil
 }

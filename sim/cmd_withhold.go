@@ -13,7 +13,7 @@ func (w *World) cmdWithhold(c Cmd) (result, error) {
 	if !ok {
 		return result{out: "skipped: no installation " + c.Arg(0)}, nil
 	}
-	cl.fuse.withhold = true
+	cl.fuse.Withhold = true
 	if !contains(w.withholders, cl.id) {
 		w.withholders = append(w.withholders, cl.id)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/memnet"
 )
 
@@ -98,11 +99,11 @@ func (w *World) guard(c *client, f func() error) (err error) {
 		}
 		c.eng = nil
 		c.batches = nil
-		if sig, ok := r.(crashSignal); ok {
+		if sig, ok := r.(faultwrap.Crash); ok {
 			w.crashed = true
-			w.count(sig.point)
+			w.count(sig.Point)
 			c.crashes++
-			err = fmt.Errorf("%w at %s", ErrCrashed, sig.point)
+			err = fmt.Errorf("%w at %s", ErrCrashed, sig.Point)
 			return
 		}
 		w.panics = append(w.panics, checker.Violation{Property: "no_panic", Step: w.step, Installations: []string{c.id},

@@ -7,6 +7,7 @@ import (
 	"hash"
 
 	"github.com/mlsim/mlsim/internal/deepcopy"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/store"
@@ -110,8 +111,8 @@ func (k *Checkpoint) Fork() (*World, error) {
 	}
 	for _, id := range nw.names {
 		c, old := nw.clients[id], w.clients[id]
-		if old.fuse != nil && old.fuse.withhold {
-			c.fuse = &fuse{withhold: true}
+		if old.fuse != nil && old.fuse.Withhold {
+			c.fuse = &faultwrap.Fuse{Withhold: true}
 		}
 		if old.eng == nil {
 			continue // crashed: it stays crashed

@@ -185,7 +185,7 @@ func (w *World) Settle() (converged bool, rounds, bound int) {
 	w.net.SetTick(normalTickNs)
 	for _, id := range w.names {
 		if f := w.clients[id].fuse; f != nil {
-			f.busy = 0
+			f.Busy = 0
 		}
 	}
 	w.emit(trace.Step{Name: "heal", Text: fmt.Sprintf("heal delayed_pending=%d", w.net.PendingDelayed())})

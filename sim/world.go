@@ -9,6 +9,7 @@ import (
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/internal/detrand"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/mlsadapter"
@@ -31,7 +32,7 @@ type client struct {
 	account string
 	db      *store.DB // nil for a remote client: it keeps its own
 	rng     *detrand.Stream
-	fuse    *fuse
+	fuse    *faultwrap.Fuse
 	eng     clientAPI    // nil while crashed
 	remote  RemoteClient // set in a world of remote clients (Remote)
 	gen     int          // how many times it was (re)opened
@@ -224,19 +225,19 @@ func (w *World) open(c *client) error {
 		return w.restartRemote(c)
 	}
 	old := c.fuse
-	c.fuse = &fuse{
-		sites: &w.faultSites,
-		onBusy: func() {
+	c.fuse = &faultwrap.Fuse{
+		OnFired: func(op, fault string) { w.faultSites.add(callSite(op), fault) },
+		OnBusy: func() {
 			w.count("store_busy")
 			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: "store_busy", Fault: true})
 		},
-		onWithhold: func(topic string) {
+		OnWithhold: func(topic string) {
 			w.count("welcome_withheld")
 			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: "welcome_withheld", Group: topic, Fault: true})
 		},
 	}
 	if old != nil {
-		c.fuse.withhold = old.withhold
+		c.fuse.Withhold = old.Withhold
 	}
 	var m engine.MLS
 	if w.p.MLSVariant != "" {
@@ -249,14 +250,14 @@ func (w *World) open(c *client) error {
 		m = mlsadapter.New(c.rng).WithMeter(w.meter)
 	}
 	id := c.id
-	var st engine.Store = &crashStore{inner: c.db, f: c.fuse}
+	st := faultwrap.Store(c.db, c.fuse)
 	if f := Fixtures[w.p.Fixture]; f != nil {
 		st = f(c.id, st)
 	}
 	eng, err := engine.Open(engine.Config{
 		InstallationID: c.id,
 		Store:          st,
-		Transport:      &crashTransport{inner: w.calls.Transport(w.net.For(c.id), c.id), f: c.fuse},
+		Transport:      faultwrap.Transport(w.calls.Transport(w.net.For(c.id), c.id), c.fuse),
 		MLS:            m,
 		Clock:          w.clock,
 		Observer:       func(e engine.Event) { w.onEvent(id, e) },

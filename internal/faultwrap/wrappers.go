@@ -1,4 +1,4 @@
-package sim
+package faultwrap
 
 import (
 	"errors"
@@ -9,9 +9,10 @@ import (
 	"github.com/mlsim/mlsim/results"
 )
 
-// crashSignal is the panic value of a simulated crash. Only the simulator
-// recovers it; the engine never recovers panics broadly.
-type crashSignal struct{ point string }
+// Crash is the panic value of a simulated crash (Point: where). Only a
+// harness recovers it — the simulator, or a client process serving the
+// protocol's fault hooks; the engine never recovers panics broadly.
+type Crash struct{ Point string }
 
 // ErrCrashed is returned by a wrapper whose client crashed: nothing a dead
 // engine object does may reach the store or the network.
@@ -20,26 +21,38 @@ var ErrCrashed = errors.New("client crashed")
 // ErrStoreBusy is the simulated transient store failure (SQLite busy).
 var ErrStoreBusy = errors.New("store busy (simulated: SQLite's database is locked)")
 
-// fuse is shared by one client's store and transport wrappers: it counts
+// Fuse is shared by one client's store and transport wrappers: it counts
 // the boundaries the client passes and blows at the armed one.
-type fuse struct {
-	armed      bool
-	kind       string // "tx" or "send": which boundaries count
-	at         int    // index, among those, to crash at
-	passed     int
-	dead       bool
-	busy       int // transactions still to fail with ErrStoreBusy
-	onBusy     func()
-	withhold   bool // drop welcome publishes (a Byzantine member)
-	onWithhold func(topic string)
-	// sites counts where faults fired, by engine call site (the world's
-	// counts, shared by every fuse its clients have had; nil: not counted).
-	sites *faultCounts
+type Fuse struct {
+	armed  bool
+	kind   string // "tx" or "send": which boundaries count
+	at     int    // index, among those, to crash at
+	passed int
+	dead   bool
+	// Busy is how many transactions are still to fail with ErrStoreBusy.
+	Busy   int
+	OnBusy func()
+	// Withhold drops welcome publishes (a Byzantine member).
+	Withhold   bool
+	OnWithhold func(topic string)
+	// OnFired is told where each fault fired: the Transport method or
+	// "tx", and the fault (results' names); nil: not counted. It is
+	// called with the engine's frames on the stack.
+	OnFired func(op, fault string)
 }
+
+// Arm makes the client crash at its at-th (from 0) next boundary of the
+// kind: "tx" (before or after a store transaction) or "send" (before or
+// after a network call).
+func (f *Fuse) Arm(kind string, at int) { f.armed, f.kind, f.at, f.passed = true, kind, at, 0 }
+
+// Dead reports whether the fuse blew: the engine object it belongs to is
+// gone, and its wrappers refuse everything.
+func (f *Fuse) Dead() bool { return f.dead }
 
 // boundary is called before and after every transaction and network call;
 // op is the call: "tx" or the Transport method.
-func (f *fuse) boundary(point, op string) {
+func (f *Fuse) boundary(point, op string) {
 	if !f.armed || !strings.HasSuffix(point, "_"+f.kind) {
 		return
 	}
@@ -47,23 +60,26 @@ func (f *fuse) boundary(point, op string) {
 		f.armed = false
 		f.dead = true
 		f.fired(op, strings.TrimSuffix(point, "_"+f.kind))
-		panic(crashSignal{point: point})
+		panic(Crash{Point: point})
 	}
 	f.passed++
 }
 
-// fired counts a fault that fired at the engine call site now on the stack.
-// Only a fault firing pays for the stack walk.
-func (f *fuse) fired(op, fault string) {
-	if f.sites != nil {
-		f.sites.add(callSite(op), fault)
+// fired reports a fault that fired (OnFired may walk the stack: only a
+// fault firing pays for that).
+func (f *Fuse) fired(op, fault string) {
+	if f.OnFired != nil {
+		f.OnFired(op, fault)
 	}
 }
 
-// crashStore wraps a client's store with crash points and transient errors.
+// Store wraps a client's store with the fuse's crash points and
+// transient errors.
+func Store(inner engine.Store, f *Fuse) engine.Store { return &crashStore{inner: inner, f: f} }
+
 type crashStore struct {
 	inner engine.Store
-	f     *fuse
+	f     *Fuse
 }
 
 func (s *crashStore) Update(fn func(engine.Tx) error) error {
@@ -71,9 +87,9 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 		return ErrCrashed
 	}
 	s.f.boundary("crash_before_tx", results.OpTx)
-	busy := s.f.busy > 0
+	busy := s.f.Busy > 0
 	if busy {
-		s.f.busy--
+		s.f.Busy--
 	}
 	err := s.inner.Update(func(tx engine.Tx) error {
 		if err := fn(tx); err != nil {
@@ -88,8 +104,8 @@ func (s *crashStore) Update(fn func(engine.Tx) error) error {
 	})
 	if busy && errors.Is(err, ErrStoreBusy) {
 		s.f.fired(results.OpTx, results.FaultBusy)
-		if s.f.onBusy != nil {
-			s.f.onBusy()
+		if s.f.OnBusy != nil {
+			s.f.OnBusy()
 		}
 	}
 	if err != nil {
@@ -106,11 +122,16 @@ func (s *crashStore) View(fn func(engine.Tx) error) error {
 	return s.inner.View(fn)
 }
 
-// crashTransport wraps a client's transport with crash points before and
-// after every call, and the welcome withholding of a Byzantine member.
+// Transport wraps a client's transport with the fuse's crash points
+// before and after every call, and the welcome withholding of a Byzantine
+// member.
+func Transport(inner engine.Transport, f *Fuse) engine.Transport {
+	return &crashTransport{inner: inner, f: f}
+}
+
 type crashTransport struct {
 	inner engine.Transport
-	f     *fuse
+	f     *Fuse
 }
 
 // around runs one Transport call (op is its method name) between its two
@@ -129,10 +150,10 @@ func (t *crashTransport) around(op string, call func() error) error {
 }
 
 func (t *crashTransport) Publish(topic string, payload []byte) error {
-	if t.f.withhold && len(topic) > 8 && topic[:8] == "welcome/" {
+	if t.f.Withhold && len(topic) > 8 && topic[:8] == "welcome/" {
 		return t.around("Publish", func() error {
-			if t.f.onWithhold != nil {
-				t.f.onWithhold(topic)
+			if t.f.OnWithhold != nil {
+				t.f.OnWithhold(topic)
 			}
 			return nil // claims it was sent
 		})

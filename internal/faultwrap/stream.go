@@ -1,4 +1,4 @@
-package sim
+package faultwrap
 
 import "github.com/mlsim/mlsim/engine"
 
