@@ -11,17 +11,12 @@ import (
 )
 
 // notPlayedRemotely are the scripts a world of remote clients stops as
-// unsupported, and why: they reach inside our engine (a crash at one of
-// its fault sites, a busy store) or use streams.
+// unsupported, and the command it stops at: streams.
 var notPlayedRemotely = map[string]string{
-	"conformance/09-batch-transient-error":              "store-busy",
-	"conformance/10-welcome-cursor-after-transient":     "store-busy",
-	"conformance/transient-store-error-after-commit":    "store-busy",
-	"conformance/crash-before-send-and-before-welcomes": "arm-crash",
-	"conformance/stream-and-pulls-interleaved":          "subscribe",
-	"conformance/stream-duplicate-break-resubscribe":    "subscribe",
-	"conformance/stream-ends-at-removal":                "subscribe",
-	"conformance/stream-gap-pull-fills":                 "subscribe",
+	"conformance/stream-and-pulls-interleaved":       "subscribe",
+	"conformance/stream-duplicate-break-resubscribe": "subscribe",
+	"conformance/stream-ends-at-removal":             "subscribe",
+	"conformance/stream-gap-pull-fills":              "subscribe",
 }
 
 // Our engine, driven through the protocol from its own process, gives

@@ -23,6 +23,7 @@ var featureActions = map[string][]sim.Action{
 	"sync-batches": {sim.ActSyncBegin, sim.ActSyncStep},
 	"consent":      {sim.ActConsent},
 	"forge-commit": {sim.ActForgeCommit},
+	"fault-hooks":  {sim.ActCrash, sim.ActStoreBusy}, // and no withholders
 }
 
 // SweepParams are p as the sweep plays it against a client with these
@@ -43,6 +44,9 @@ func SweepParams(p sim.Params, features []string) sim.Params {
 		}
 	}
 	p.Weights = weights
+	if !slices.Contains(features, "fault-hooks") {
+		p.Withholders = 0
+	}
 	return p
 }
 

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/memnet"
 	"github.com/mlsim/mlsim/nettransport"
 )
@@ -28,8 +29,10 @@ const (
 	ReasonVersion       Reason = "version"        // FAILED_PRECONDITION: another protocol version
 	ReasonUnknownGroup  Reason = "unknown_group"  // NOT_FOUND: the installation holds no such group
 	ReasonUnknownInst   Reason = "unknown_installation"
-	ReasonInvalid       Reason = "invalid"  // INVALID_ARGUMENT: the request itself is wrong
-	ReasonInternal      Reason = "internal" // INTERNAL: anything else, the client's own failure
+	ReasonCrashed       Reason = "crashed"    // ABORTED: a fault hook crashed the installation (detail: where)
+	ReasonStoreBusy     Reason = "store_busy" // ABORTED: a store transaction failed to commit (transient)
+	ReasonInvalid       Reason = "invalid"    // INVALID_ARGUMENT: the request itself is wrong
+	ReasonInternal      Reason = "internal"   // INTERNAL: anything else, the client's own failure
 )
 
 var reasonCodes = map[Reason]codes.Code{
@@ -38,6 +41,7 @@ var reasonCodes = map[Reason]codes.Code{
 	ReasonNotSubscribed: codes.FailedPrecondition, ReasonRevoked: codes.FailedPrecondition,
 	ReasonVersion: codes.FailedPrecondition, ReasonUnknownGroup: codes.NotFound,
 	ReasonUnknownInst: codes.NotFound, ReasonInvalid: codes.InvalidArgument, ReasonInternal: codes.Internal,
+	ReasonCrashed: codes.Aborted, ReasonStoreBusy: codes.Aborted,
 }
 
 // Failure builds a failed call's status: the reason's code, and a message
@@ -70,6 +74,8 @@ func statusOf(err error) error {
 		r = ReasonNotSubscribed
 	case errors.Is(err, engine.ErrRevoked):
 		r = ReasonRevoked
+	case errors.Is(err, faultwrap.ErrStoreBusy):
+		r = ReasonStoreBusy
 	}
 	return Failure(r, err.Error())
 }
@@ -107,8 +113,21 @@ func (e *CallError) Unwrap() error {
 		return engine.ErrNotSubscribed
 	case ReasonRevoked:
 		return engine.ErrRevoked
+	case ReasonCrashed:
+		return faultwrap.ErrCrashed
+	case ReasonStoreBusy:
+		return faultwrap.ErrStoreBusy
 	}
 	return nil
+}
+
+// CrashPoint is where a fault hook crashed the installation ("" for any
+// other failure): the simulator names a crash by it.
+func (e *CallError) CrashPoint() string {
+	if e.Reason != ReasonCrashed {
+		return ""
+	}
+	return e.Detail
 }
 
 // ErrUnimplemented: the client answered UNIMPLEMENTED (it lacks the RPC).

@@ -32,6 +32,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// On by default: this process exists to be driven by a harness, whose
 	// scripts play Byzantine members through ForgeCommit.
 	byzantine := fs.Bool("byzantine", true, "let ForgeCommit publish commits the policy forbids (a Byzantine member, for the harness's permission checks)")
+	faultHooks := fs.Bool("fault-hooks", true, "serve ArmCrash, StoreBusy and Withhold (the harness's crashes and transient failures inside this client)")
 	timeout := fs.Duration("timeout", 2*time.Second, "each topic server call's deadline")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -55,7 +56,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "client: --listen %s: %v\n", *listen, err)
 		return ExitSetup
 	}
-	srv := NewServer(Options{Timeout: *timeout, Byzantine: *byzantine})
+	srv := NewServer(Options{Timeout: *timeout, Byzantine: *byzantine, FaultHooks: *faultHooks})
 	g := grpc.NewServer(ServerOptions()...)
 	srv.Register(g)
 	fmt.Fprintf(stdout, "listening %s\n", lis.Addr())

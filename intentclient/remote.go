@@ -184,6 +184,25 @@ func (r *Remote) group(g string) *pb.GroupRequest {
 }
 func (r *Remote) self() *pb.InstallationRequest { return &pb.InstallationRequest{Installation: r.id} }
 
+// ArmCrash, StoreBusy and Withhold are the fault hooks (feature
+// "fault-hooks").
+func (r *Remote) ArmCrash(kind string, at int) error {
+	_, err := call(r, func(ctx context.Context) (*pb.AckResponse, error) {
+		return r.d.rpc.ArmCrash(ctx, &pb.ArmCrashRequest{Installation: r.id, Kind: kind, At: uint32(max(at, 0))})
+	})
+	return err
+}
+
+func (r *Remote) StoreBusy() error {
+	_, err := call(r, func(ctx context.Context) (*pb.AckResponse, error) { return r.d.rpc.StoreBusy(ctx, r.self()) })
+	return err
+}
+
+func (r *Remote) Withhold() error {
+	_, err := call(r, func(ctx context.Context) (*pb.AckResponse, error) { return r.d.rpc.Withhold(ctx, r.self()) })
+	return err
+}
+
 // Restart re-opens the installation from its durable state.
 func (r *Remote) Restart() error {
 	r.subs = nil
@@ -271,7 +290,7 @@ func fromPublishResult(p *pb.PublishResult) engine.PublishResult {
 	a, ok := publishActionNames[p.GetAction()]
 	switch {
 	case p.GetAction() == pb.PublishAction_PUBLISH_ACTION_UNSPECIFIED:
-		a = engine.PublishedNone // a failed call that said nothing of what it did
+		a = "" // a failed call that said nothing of what it did (a crash, a client that tells nothing)
 	case !ok:
 		a = engine.PublishAction(strings.ToLower(strings.TrimPrefix(p.GetAction().String(), "PUBLISH_ACTION_")))
 	}

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/nettransport"
@@ -31,6 +32,9 @@ const Implementation = "mlsim-engine 1"
 
 // Features are the optional parts of the protocol our engine serves.
 var Features = []string{"permissions", "sync-batches", "streams", "consent", "forge-commit"}
+
+// FeatureFaultHooks is the feature a server with Options.FaultHooks adds.
+const FeatureFaultHooks = "fault-hooks"
 
 // Options are what a Server is built with beyond the protocol: the parts
 // a process that embeds it chooses (a live run records calls and injects
@@ -52,6 +56,10 @@ type Options struct {
 	Byzantine bool
 	// Events, if set, is told every engine event as it happens.
 	Events func(installation string, e engine.Event)
+	// FaultHooks serves ArmCrash, StoreBusy and Withhold: each
+	// installation's store and transport are wrapped with a fuse, as the
+	// simulator wraps its clients (internal/faultwrap).
+	FaultHooks bool
 }
 
 // Server serves the intent-client protocol with our engine: the reference
@@ -148,10 +156,16 @@ type installation struct {
 	events  []*pb.Event // the current call's
 	batches map[uint64]*engine.SyncBatch
 	batchN  uint64
+	fuse    *faultwrap.Fuse // with Options.FaultHooks
+	crashed string          // where a fault hook crashed it; "" while running
 }
 
 func (s *Server) Hello(context.Context, *pb.HelloRequest) (*pb.HelloResponse, error) {
-	return &pb.HelloResponse{Version: pb.Current, Implementation: Implementation, Features: slices.Clone(Features)}, nil
+	features := slices.Clone(Features)
+	if s.opts.FaultHooks {
+		features = append(features, FeatureFaultHooks)
+	}
+	return &pb.HelloResponse{Version: pb.Current, Implementation: Implementation, Features: features}, nil
 }
 
 // Open creates or re-opens an installation.
@@ -209,6 +223,22 @@ func (s *Server) start(ctx context.Context, in *installation) error {
 	if s.opts.Transport != nil {
 		t = s.opts.Transport(in.id, t)
 	}
+	var st engine.Store = in.db
+	if s.opts.FaultHooks {
+		// A new fuse at every start, as a restarted process has; only a
+		// Byzantine member's withholding outlives it.
+		old := in.fuse
+		in.fuse = &faultwrap.Fuse{
+			OnBusy: func() { in.events = append(in.events, &pb.Event{Kind: "store_busy"}) },
+			OnWithhold: func(topic string) {
+				in.events = append(in.events, &pb.Event{Kind: "welcome_withheld", Group: topic})
+			},
+		}
+		if old != nil {
+			in.fuse.Withhold = old.Withhold
+		}
+		st, t = faultwrap.Store(st, in.fuse), faultwrap.Transport(t, in.fuse)
+	}
 	m := mlsadapter.New(s.opts.Random)
 	if v := in.options.GetMlsVariant(); v != "" {
 		d, _ := mlsadapter.ParseDefence(v) // checked by Open
@@ -221,7 +251,7 @@ func (s *Server) start(ctx context.Context, in *installation) error {
 		}
 	}
 	id := in.id
-	eng, err := engine.Open(engine.Config{InstallationID: id, Store: in.db, Transport: t, MLS: m, Clock: s.opts.Clock,
+	eng, err := engine.Open(engine.Config{InstallationID: id, Store: st, Transport: t, MLS: m, Clock: s.opts.Clock,
 		Observer: func(e engine.Event) {
 			in.events = append(in.events, &pb.Event{Kind: string(e.Kind), Group: e.Group, Seq: e.Seq,
 				Intent: e.Intent, Epoch: e.Epoch, Detail: e.Detail})
@@ -233,7 +263,7 @@ func (s *Server) start(ctx context.Context, in *installation) error {
 	if err != nil {
 		return Failure(ReasonInternal, fmt.Sprintf("open %s: %v", id, err))
 	}
-	in.eng, in.batches = eng, map[uint64]*engine.SyncBatch{}
+	in.eng, in.batches, in.crashed = eng, map[uint64]*engine.SyncBatch{}, ""
 	return nil
 }
 
@@ -259,7 +289,7 @@ func (s *Server) Restart(ctx context.Context, req *pb.InstallationRequest) (*pb.
 	if err != nil {
 		return nil, err
 	}
-	in.eng = nil
+	in.eng, in.crashed = nil, ""
 	if err := s.start(ctx, in); err != nil {
 		return nil, err
 	}
@@ -288,10 +318,19 @@ func (s *Server) call(id string, f func(e *engine.Client) error) (ack *pb.Ack, e
 	if err != nil {
 		return nil, err
 	}
+	if in.crashed != "" {
+		return nil, Failure(ReasonCrashed, in.crashed)
+	}
 	in.events = nil
 	callErr := func() (err error) {
 		defer func() {
-			if r := recover(); r != nil {
+			r := recover()
+			if crash, ok := r.(faultwrap.Crash); ok {
+				// A fault hook's crash: the engine object is gone, as in a
+				// process that died there; the store keeps what it committed.
+				in.eng, in.batches, in.crashed = nil, nil, crash.Point
+				err = Failure(ReasonCrashed, crash.Point)
+			} else if r != nil {
 				err = Failure(ReasonInternal, fmt.Sprintf("panic: %v\n%s", r, debug.Stack()))
 			}
 		}()

@@ -7,9 +7,6 @@ import "fmt"
 // transaction (tx), before or after a network call (send) — in whatever
 // step reaches it. A restart disarms it.
 func (w *World) cmdArmCrash(c Cmd) (result, error) {
-	if err := w.localOnly(c.Name, whyInside); err != nil {
-		return result{}, err
-	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}
@@ -24,6 +21,9 @@ func (w *World) cmdArmCrash(c Cmd) (result, error) {
 	cl, why := w.client(c.Arg(0))
 	if cl == nil {
 		return result{out: why}, nil
+	}
+	if cl.remote != nil {
+		return w.remoteHook(cl, "ok", func() error { return cl.remote.ArmCrash(kind, at) }), nil
 	}
 	cl.fuse.Arm(kind, at)
 	return result{out: "ok"}, nil

@@ -3,9 +3,6 @@ package sim
 // withhold ID: the installation becomes a Byzantine member that drops
 // every welcome it sends (it believes they were sent).
 func (w *World) cmdWithhold(c Cmd) (result, error) {
-	if err := w.localOnly(c.Name, whyInside); err != nil {
-		return result{}, err
-	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}
@@ -13,7 +10,13 @@ func (w *World) cmdWithhold(c Cmd) (result, error) {
 	if !ok {
 		return result{out: "skipped: no installation " + c.Arg(0)}, nil
 	}
-	cl.fuse.Withhold = true
+	if cl.remote != nil {
+		if r := w.remoteHook(cl, "ok", cl.remote.Withhold); r.out != "ok" {
+			return r, nil
+		}
+	} else {
+		cl.fuse.Withhold = true
+	}
 	if !contains(w.withholders, cl.id) {
 		w.withholders = append(w.withholders, cl.id)
 	}

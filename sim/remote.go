@@ -91,6 +91,13 @@ type RemoteClient interface {
 	// Restart re-opens the installation from its durable state (a crash
 	// and restart, as the client under test does it).
 	Restart() error
+	// The fault hooks: what arm-crash, store-busy and withhold do to our
+	// engine, done by the client to itself. A client that crashes answers
+	// with an error that errors.Is ErrCrashed and names the point with a
+	// CrashPoint() string method.
+	ArmCrash(kind string, at int) error
+	StoreBusy() error
+	Withhold() error
 	// Events are the client's diagnostics for its last call.
 	Events() []engine.Event
 	// Records are its observation records, as far as its last call.

@@ -20,7 +20,7 @@ func NewRemoteWorld(p Params, seed uint64, r Remote) (*World, error) {
 		return nil, errors.New("a remote world needs a Remote")
 	}
 	if p.Fixture != "" {
-		return nil, fmt.Errorf("%w: fixture %s: %s", ErrUnsupported, p.Fixture, whyInside)
+		return nil, fmt.Errorf("%w: fixture %s wraps our engine's store, which a remote client keeps itself", ErrUnsupported, p.Fixture)
 	}
 	w, err := NewWorld(p, seed)
 	if err != nil {
@@ -90,6 +90,17 @@ func (w *World) guardRemote(c *client, f func() error) (err error) {
 		if isUnsupported(err) && w.unsupported == nil {
 			w.unsupported = fmt.Errorf("%w: %v", ErrUnsupported, err)
 		}
+		var crash interface{ CrashPoint() string }
+		if errors.Is(err, ErrCrashed) && errors.As(err, &crash) {
+			// The client crashed at a fault hook: it is down until a
+			// restart, as one of ours is after its fuse blew.
+			point := crash.CrashPoint()
+			c.eng, c.batches = nil, nil
+			w.crashed = true
+			w.count(point)
+			c.crashes++
+			err = fmt.Errorf("%w at %s", ErrCrashed, point)
+		}
 		w.remoteEvents(c)
 		if r := recover(); r != nil {
 			w.panics = append(w.panics, checker.Violation{Property: "no_panic", Step: w.step, Installations: []string{c.id},
@@ -106,11 +117,26 @@ func (w *World) remoteEvents(c *client) {
 	}
 }
 
-// Why a world of remote clients does not play a command.
-const (
-	whyInside = "it reaches inside the client (its store or its transport), which the protocol does not"
-	whyStream = "the world hands a stream's deliveries out one by one, which a gRPC stream to the client does not (not played remotely yet)"
-)
+// whyStream is why a world of remote clients does not play streams.
+const whyStream = "the world hands a stream's deliveries out one by one, which a gRPC stream to the client does not (not played remotely yet)"
+
+// remoteHook runs a fault hook on a remote client (which may be crashed:
+// its hooks take effect from its next start, as a local fuse's do); ok is
+// the command's output when it succeeded.
+func (w *World) remoteHook(c *client, ok string, hook func() error) result {
+	var err error
+	func() {
+		defer w.remoteEvents(c)
+		err = hook()
+	}()
+	if isUnsupported(err) && w.unsupported == nil {
+		w.unsupported = fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	if err != nil {
+		return result{out: outcome(err)}
+	}
+	return result{out: ok}
+}
 
 // localOnly refuses a command a world of remote clients cannot play.
 func (w *World) localOnly(name, why string) error {
@@ -121,16 +147,14 @@ func (w *World) localOnly(name, why string) error {
 }
 
 // remoteOff are the actions a world of remote clients does not play
-// (localOnly says why): crashes at the engine's fault sites, a busy
-// store, and streams.
-var remoteOff = []Action{ActCrash, ActStoreBusy, ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate,
-	ActStreamDelay, ActStreamBreak}
+// (localOnly says why): streams.
+var remoteOff = []Action{ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate, ActStreamDelay, ActStreamBreak}
 
-// RemoteParams are p as a world of remote clients plays it: the actions
-// it cannot play weigh nothing, no member withholds its welcomes (that
-// is a wrapper around our engine's transport), and no store fixture.
-// Restarts, network faults, garbage, revocations and Byzantine commits
-// stay.
+// RemoteParams are p as a world of remote clients plays it: streams weigh
+// nothing, and no store fixture (a wrapper around our engine's store).
+// Crashes, a busy store and withheld welcomes are the client's fault
+// hooks; restarts, network faults, garbage, revocations and Byzantine
+// commits are the world's.
 func RemoteParams(p Params) Params {
 	weights := make(map[Action]float64, len(p.Weights))
 	for a, v := range p.Weights {
@@ -139,7 +163,7 @@ func RemoteParams(p Params) Params {
 	for _, a := range remoteOff {
 		delete(weights, a)
 	}
-	p.Weights, p.Withholders, p.Fixture = weights, 0, ""
+	p.Weights, p.Fixture = weights, ""
 	return p
 }
 
