@@ -2,8 +2,11 @@ package intentclient
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+
+	"google.golang.org/grpc/status"
 
 	"github.com/mlsim/mlsim/engine"
 	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
@@ -140,8 +143,10 @@ func (s *Server) Upkeep(_ context.Context, req *pb.InstallationRequest) (*pb.Upk
 		rep, _ := e.Upkeep()
 		for _, st := range rep.Steps {
 			if st.Err != nil && !errors.Is(st.Err, engine.ErrRevoked) {
+				// "STEP: REASON: detail": the step, and its failure as a
+				// failed call's status says it.
 				out.Failed = true
-				out.Failures = append(out.Failures, fmt.Sprintf("%s: %v", st, st.Err))
+				out.Failures = append(out.Failures, fmt.Sprintf("%s: %s", st, status.Convert(statusOf(st.Err)).Message()))
 			}
 		}
 		out.Joined = rep.Joined

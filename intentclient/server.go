@@ -267,6 +267,15 @@ func (s *Server) start(ctx context.Context, in *installation) error {
 	return nil
 }
 
+// Connect dials the topic server at addr now, so that a process can wait
+// for its server before it opens installations (Open dials too).
+func (s *Server) Connect(ctx context.Context, addr string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.connect(ctx, addr)
+	return err
+}
+
 // connect returns the connection to a topic server, dialling it once.
 func (s *Server) connect(ctx context.Context, addr string) (*nettransport.Client, error) {
 	if c := s.conns[addr]; c != nil {

@@ -149,6 +149,9 @@ func (h *harness) command(c *clientProcState, group string, cmd Command) Reply {
 	// A command for the whole process (a fault, a heal, an upkeep of all)
 	// is its first installation's act on the timeline.
 	st := trace.Step{Name: cmd.Op, Text: h.elapsed() + " " + text, Actor: firstNonEmpty(cmd.Inst, c.insts[0]), Group: group}
+	if cmd.Op == OpUpkeep && cmd.Inst == "" {
+		cmd.Insts = c.insts
+	}
 	if !c.up() {
 		st.Outcome = "skipped: client down"
 		h.stats.Skipped++
@@ -362,7 +365,9 @@ func (h *harness) newInstallation(c *clientProcState) {
 		return
 	}
 	inst := fmt.Sprintf("%s/%d", c.account, len(c.insts)+1)
-	if h.command(c, "", Command{Op: OpOpen, Inst: inst}).OK {
+	// Open answers a network failure when the new installation could not
+	// upload its key packages yet: it is open all the same.
+	if r := h.command(c, "", Command{Op: OpOpen, Inst: inst, Store: h.storePath(c, inst), Server: c.srv.addr}); r.OK || r.Failed {
 		c.insts = append(c.insts, inst)
 		if err := h.attach(c, inst); err != nil {
 			h.problem("live-process", "", []string{inst}, "cannot open %s's store for the checker: %v", inst, err)

@@ -3,12 +3,12 @@ package live
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,13 +18,16 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/intentclient"
 	"github.com/mlsim/mlsim/internal/linearize"
 	"github.com/mlsim/mlsim/mlsadapter"
 	"github.com/mlsim/mlsim/nettransport"
+	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
 	"github.com/mlsim/mlsim/store"
-	"github.com/mlsim/mlsim/wire"
 )
 
 // Client exit codes.
@@ -104,36 +107,43 @@ func RunClient(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return p.serve(stdin, stdout, stderr)
 }
 
-// clientProc is a running client process.
+// clientProc is a running client process: our engine serving the
+// intent-client protocol (intentclient.Server) on a loopback port the
+// harness drives it through, with the live run's call recording, order
+// recording and network faults around its connection to topicd. Its
+// stdin takes the harness's own controls (protocol.go), which are not a
+// client's business: faults, heal, pause and resume of its upkeep.
 type clientProc struct {
-	f       clientFlags
-	net     *nettransport.Client
-	faults  *netFaults
-	calls   *callWriter
-	files   []*os.File
-	order   *linearize.Recorder
-	names   []string // installations, in the order opened
-	engines map[string]*engine.Client
-	stores  map[string]*store.DB
-	events  []string
-	paused  bool
-	next    int // the installation whose upkeep runs next
+	f      clientFlags
+	srv    *intentclient.Server
+	grpc   *grpc.Server
+	lis    net.Listener
+	served chan error
+	faults *netFaults
+	calls  *callWriter
+	files  []*os.File
+	order  *linearize.Recorder
+	paused bool
+	next   int // the installation whose upkeep runs next
 }
 
 func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
-	p := &clientProc{f: f, faults: newNetFaults(), engines: map[string]*engine.Client{}, stores: map[string]*store.DB{}}
+	p := &clientProc{f: f, faults: newNetFaults()}
+	fail := func(format string, a ...any) (*clientProc, int) {
+		p.close()
+		fmt.Fprintf(stderr, "client: "+format+"\n", a...)
+		return nil, ClientExitSetup
+	}
 	callsFile, err := os.OpenFile(filepath.Join(f.dir, fmt.Sprintf("calls-%d.jsonl", f.life)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		fmt.Fprintf(stderr, "client: %v\n", err)
-		return nil, ClientExitSetup
+		return fail("%v", err)
 	}
+	p.files = append(p.files, callsFile)
 	orderFile, err := os.OpenFile(filepath.Join(f.dir, fmt.Sprintf("order-%d.jsonl", f.life)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		callsFile.Close()
-		fmt.Fprintf(stderr, "client: %v\n", err)
-		return nil, ClientExitSetup
+		return fail("%v", err)
 	}
-	p.files = []*os.File{callsFile, orderFile}
+	p.files = append(p.files, orderFile)
 	p.calls = &callWriter{w: callsFile}
 	p.order = linearize.NewRecorder(fmt.Sprintf("%s#%d", f.account, f.life))
 	p.order.Sink(orderFile)
@@ -142,84 +152,94 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 	// anything reaches the network.
 	paths, _ := filepath.Glob(filepath.Join(f.dir, "*.db"))
 	sort.Strings(paths)
+	var names []string
 	for _, path := range paths {
 		inst := f.account + "/" + strings.TrimSuffix(filepath.Base(path), ".db")
 		db, err := store.OpenFile(path)
 		if err != nil {
-			p.close()
-			fmt.Fprintf(stderr, "client: installation %s: store %s cannot be opened: %v\n", inst, path, err)
-			return nil, ClientExitSetup
+			return fail("installation %s: store %s cannot be opened: %v", inst, path, err)
 		}
-		p.stores[inst] = db
-		p.names = append(p.names, inst)
+		_ = db.Close()
+		names = append(names, inst)
 	}
 
+	p.srv = intentclient.NewServer(intentclient.Options{Timeout: f.timeout, Byzantine: f.byzantine,
+		DialOptions: append(append(p.order.DialOptions(), p.faults.dialOptions()...), reconnectQuickly),
+		Transport:   func(inst string, t engine.Transport) engine.Transport { return recordCalls(t, inst, p.calls) }})
 	deadline := time.Now().Add(f.dialFor)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
-		p.net, err = nettransport.Dial(ctx, f.addr, nettransport.Options{Timeout: f.timeout,
-			DialOptions: append(append(p.order.DialOptions(), p.faults.dialOptions()...), reconnectQuickly)})
+		err = p.srv.Connect(ctx, f.addr)
 		cancel()
 		if err == nil {
 			break
 		}
-		if errors.Is(err, nettransport.ErrRejected) || time.Now().After(deadline) {
-			p.close()
-			fmt.Fprintf(stderr, "client: cannot reach the topic server: %v\n", err)
-			return nil, ClientExitSetup
+		if strings.Contains(err.Error(), nettransport.ErrRejected.Error()) || time.Now().After(deadline) {
+			return fail("cannot reach the topic server: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	for _, inst := range p.names {
-		if err := p.openEngine(inst); err != nil {
-			p.close()
-			fmt.Fprintf(stderr, "client: installation %s: %v\n", inst, err)
-			return nil, ClientExitSetup
+	for i, inst := range names {
+		ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+		_, err := p.srv.Open(ctx, &pb.OpenRequest{Installation: inst, ServerAddress: f.addr, StorePath: paths[i],
+			Options: ClientOptions(f.maxPastEpochs, f.mlsVariant)})
+		cancel()
+		if err != nil && !errors.Is(err, nettransport.ErrNetwork) && !isNetworkStatus(err) {
+			return fail("installation %s: %v", inst, err)
 		}
 		// A new life knows nothing of its earlier publishes' fate.
 		p.calls.write(callLine{Kind: "restart", Inst: inst})
 	}
+	if p.lis, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return fail("%v", err)
+	}
+	p.grpc = grpc.NewServer(intentclient.ServerOptions()...)
+	p.srv.Register(p.grpc)
+	p.served = make(chan error, 1)
+	go func() { p.served <- p.grpc.Serve(p.lis) }()
 	return p, ClientExitOK
 }
 
-func (p *clientProc) openEngine(inst string) error {
-	mls := mlsadapter.New(rand.Reader)
-	if p.f.mlsVariant != "" {
-		d, _ := mlsadapter.ParseDefence(p.f.mlsVariant) // checked with the flags
-		mls = mlsadapter.NewVariant(rand.Reader, d)
+// ClientOptions are an installation's options as the harness and the
+// client process both give them: the engine's past-epoch window (its
+// Config's: 0 the default, negative none) and MLS variant.
+func ClientOptions(maxPastEpochs int, mlsVariant string) *pb.ClientOptions {
+	o := &pb.ClientOptions{MlsVariant: mlsVariant}
+	if maxPastEpochs != 0 {
+		o.MaxPastEpochs = proto.Uint32(uint32(max(maxPastEpochs, 0)))
 	}
-	c, err := engine.Open(engine.Config{InstallationID: inst, Store: p.stores[inst],
-		Transport: recordCalls(p.net.For(inst), inst, p.calls), MLS: mls, Clock: wallClock{},
-		Observer:      func(e engine.Event) { p.events = append(p.events, string(e.Kind)) },
-		MaxPastEpochs: p.f.maxPastEpochs, Byzantine: p.f.byzantine})
-	if err != nil {
-		return err
-	}
-	p.engines[inst] = c
-	return nil
+	return o
+}
+
+// isNetworkStatus: a protocol failure whose reason is the network (an
+// installation whose key packages could not be uploaded is open all the
+// same; its upkeep uploads them).
+func isNetworkStatus(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && strings.HasPrefix(st.Message(), string(intentclient.ReasonNetwork)+": ")
 }
 
 func (p *clientProc) close() {
+	if p.grpc != nil {
+		p.grpc.Stop()
+		<-p.served
+	}
 	if p.faults != nil {
 		p.faults.late.Wait()
 	}
-	if p.net != nil {
-		_ = p.net.Close()
-	}
-	for _, inst := range p.names {
-		if db := p.stores[inst]; db != nil {
-			_ = db.Close()
-		}
+	if p.srv != nil {
+		_ = p.srv.Close()
 	}
 	for _, f := range p.files {
 		_ = f.Close()
 	}
 }
 
-// serve answers commands until stdin closes, running upkeep between them.
+// serve answers the harness's controls until stdin closes, running one
+// installation's upkeep after another between them.
 func (p *clientProc) serve(stdin io.Reader, stdout, stderr io.Writer) int {
 	out := json.NewEncoder(stdout)
-	if err := out.Encode(Reply{Ready: true, OK: true, Installations: p.names}); err != nil {
+	if err := out.Encode(Reply{Ready: true, OK: true, Addr: p.lis.Addr().String(), Installations: p.srv.Installations()}); err != nil {
 		return ClientExitRun
 	}
 	cmds := make(chan Command)
@@ -251,18 +271,22 @@ func (p *clientProc) serve(stdin io.Reader, stdout, stderr io.Writer) int {
 				}
 				return ClientExitOK
 			}
-			r := p.handle(c)
-			r.Events, p.events = p.events, nil
-			if err := out.Encode(r); err != nil {
+			if err := out.Encode(p.control(c)); err != nil {
 				fmt.Fprintf(stderr, "client: writing a reply: %v\n", err)
 				return ClientExitRun
 			}
 		case <-tick.C:
-			if !p.paused && len(p.names) > 0 {
-				inst := p.names[p.next%len(p.names)]
+			if names := p.srv.Installations(); !p.paused && len(names) > 0 {
+				inst := names[p.next%len(names)]
 				p.next++
-				_, _ = p.engines[inst].Upkeep()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*p.f.timeout)
+				_, _ = p.srv.Upkeep(ctx, &pb.InstallationRequest{Installation: inst})
+				cancel()
 			}
+		case err := <-p.served:
+			p.served <- err // close waits for it
+			fmt.Fprintf(stderr, "client: serving the protocol: %v\n", err)
+			return ClientExitRun
 		}
 		if p.calls.err != nil {
 			fmt.Fprintf(stderr, "client: %v\n", p.calls.err)
@@ -271,11 +295,9 @@ func (p *clientProc) serve(stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-// handle carries one command out.
-func (p *clientProc) handle(c Command) Reply {
+// control carries out one of the harness's controls.
+func (p *clientProc) control(c Command) Reply {
 	switch c.Op {
-	case OpOpen:
-		return p.open(c.Inst)
 	case OpFault:
 		if !slices.Contains(FaultKinds, c.Fault) {
 			return errReply(fmt.Errorf("unknown fault %q (want one of %s)", c.Fault, strings.Join(FaultKinds, ", ")))
@@ -291,157 +313,9 @@ func (p *clientProc) handle(c Command) Reply {
 	case OpPause, OpResume:
 		p.paused = c.Op == OpPause
 		return Reply{OK: true}
-	case OpUpkeep:
-		return p.upkeep(c.Inst)
 	}
-	e := p.engines[c.Inst]
-	if e == nil {
-		return errReply(fmt.Errorf("no installation %q here", c.Inst))
-	}
-	var id int64
-	var err error
-	switch c.Op {
-	case OpCreate:
-		err = e.CreateGroup(c.Group)
-	case OpSend:
-		id, err = e.Send(c.Group, []byte(c.Text))
-	case OpAdd:
-		id, err = e.AddMembers(c.Group, c.Accounts...)
-	case OpRemove:
-		id, err = e.RemoveMembers(c.Group, c.Accounts...)
-	case OpKeyUpdate:
-		id, err = e.KeyUpdate(c.Group)
-	case OpUpdateAdmins:
-		id, err = e.UpdateAdmins(c.Group, c.Accounts, c.Others)
-	case OpUpdatePolicy:
-		var levels map[string]wire.Level
-		if levels, err = parseLevels(c.Levels); err == nil {
-			id, err = e.UpdatePolicy(c.Group, levels)
-		}
-	case OpForge:
-		_, err = e.ForgeCommit(c.Group, c.What)
-	case OpSubscribe:
-		err = e.Subscribe(c.Group)
-	case OpStreamStep:
-		err = p.streamStep(e, c.Group)
-	case OpPublish:
-		_, err = e.PublishNext(c.Group)
-	case OpPublishAll:
-		_, err = e.PublishAll(c.Group)
-	case OpSync:
-		err = e.Sync(c.Group)
-	case OpProcessWelcomes:
-		_, err = e.ProcessWelcomes()
-	case OpSendWelcomes:
-		_, err = e.SendWelcomes()
-	case OpKeyPackages:
-		_, err = e.EnsureKeyPackages()
-	default:
-		return errReply(fmt.Errorf("unknown op %q", c.Op))
-	}
-	if err != nil {
-		return Reply{Intent: id, Err: err.Error(), Failed: errors.Is(err, nettransport.ErrNetwork)}
-	}
-	return Reply{OK: true, Intent: id}
-}
-
-// streamStep takes one delivery of the group's subscription, subscribing
-// first when the application has not (a restarted client has no
-// subscriptions); what it did is reported as a stream_* event.
-func (p *clientProc) streamStep(e *engine.Client, group string) error {
-	if !slices.Contains(e.Subscriptions(), group) {
-		if err := e.Subscribe(group); err != nil {
-			return err
-		}
-		p.events = append(p.events, "stream_subscribed")
-	}
-	r, err := e.StreamStep(group)
-	if r.Resubscribed {
-		p.events = append(p.events, "stream_resubscribed")
-	}
-	if name := streamEvents[r.Action]; name != "" {
-		p.events = append(p.events, name)
-	}
-	return err
-}
-
-// streamEvents names the event each stream action is reported as (the
-// simulator's names).
-var streamEvents = map[engine.StreamAction]string{
-	engine.StreamProcessed: "stream_processed",
-	engine.StreamSkipped:   "stream_skipped",
-	engine.StreamGap:       "stream_gap",
-	engine.StreamEnded:     "stream_ended",
-}
-
-// open starts a new installation of the account on a new store file.
-func (p *clientProc) open(inst string) Reply {
-	name, ok := strings.CutPrefix(inst, p.f.account+"/")
-	if !ok || name == "" || strings.ContainsAny(name, "/. \t\n") {
-		return errReply(fmt.Errorf("installation %q is not %s/NAME", inst, p.f.account))
-	}
-	if p.engines[inst] != nil {
-		return errReply(fmt.Errorf("installation %s is open already", inst))
-	}
-	db, err := store.OpenFile(filepath.Join(p.f.dir, name+".db"))
-	if err != nil {
-		return errReply(err)
-	}
-	p.stores[inst] = db
-	p.names = append(p.names, inst)
-	if err := p.openEngine(inst); err != nil {
-		return errReply(err)
-	}
-	return Reply{OK: true}
-}
-
-// upkeep runs one installation's Upkeep, or every one's.
-func (p *clientProc) upkeep(inst string) Reply {
-	names := p.names
-	if inst != "" {
-		if p.engines[inst] == nil {
-			return errReply(fmt.Errorf("no installation %q here", inst))
-		}
-		names = []string{inst}
-	}
-	r := Reply{OK: true}
-	events := len(p.events)
-	var errs []string
-	for _, id := range names {
-		rep, _ := p.engines[id].Upkeep()
-		for _, s := range rep.Steps {
-			switch {
-			case s.Err == nil:
-			case errors.Is(s.Err, nettransport.ErrNetwork):
-				r.Failed = true
-			case errors.Is(s.Err, engine.ErrRevoked):
-			default:
-				errs = append(errs, fmt.Sprintf("%s: %s: %v", id, s, s.Err))
-			}
-		}
-		r.Changed = r.Changed || len(rep.Joined) > 0
-	}
-	r.Changed = r.Changed || len(p.events) > events
-	if len(errs) > 0 {
-		r.OK, r.Err = false, strings.Join(errs, "; ")
-	}
-	return r
-}
-
-func parseLevels(specs []string) (map[string]wire.Level, error) {
-	levels := map[string]wire.Level{}
-	for _, s := range specs {
-		action, name, _ := strings.Cut(s, "=")
-		l, ok := wire.ParseLevel(name)
-		if !ok || !slices.Contains(wire.LevelNames[:], action) {
-			return nil, fmt.Errorf("level %q: want ACTION=LEVEL, ACTION one of %s", s, strings.Join(wire.LevelNames[:], ", "))
-		}
-		levels[action] = l
-	}
-	if len(levels) == 0 {
-		return nil, errors.New("no level named")
-	}
-	return levels, nil
+	return errReply(fmt.Errorf("unknown control %q (want %s, %s, %s or %s; a client's operations go through the protocol)",
+		c.Op, OpFault, OpHeal, OpPause, OpResume))
 }
 
 func errReply(err error) Reply { return Reply{Err: err.Error()} }
@@ -460,8 +334,3 @@ var reconnectQuickly = grpc.WithConnectParams(grpc.ConnectParams{
 	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
 	MinConnectTimeout: 2 * time.Second,
 })
-
-// wallClock is a real client's clock.
-type wallClock struct{}
-
-func (wallClock) NowNs() int64 { return time.Now().UnixNano() }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -71,60 +73,77 @@ func TestClientBadFlags(t *testing.T) {
 	require.Contains(t, stderr.String(), `unknown role "server"`)
 }
 
-// Against a real topicd: a client answers an unknown op or installation
-// with an error and goes on; a line that is not a command ends it with
-// exit 2, saying so; its store is intact and holds what it acknowledged.
+// Against a real topicd: a client process serves its operations through
+// the protocol and its controls on stdin. An unknown op, installation or
+// fault is an error and it goes on; a line on stdin that is not a command
+// ends it with exit 2, saying so; its store is intact and holds what it
+// acknowledged.
 func TestClientCommands(t *testing.T) {
 	s, err := topicd.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "topics.db"))
 	require.NoError(t, err)
 	addr := topictest.Serve(t, s)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "1.db"), nil, 0o644))
-	cmds := []Command{
-		{Op: OpUpkeep},
-		{Op: OpCreate, Inst: "alice/1", Group: "g"},
-		{Op: OpSend, Inst: "alice/1", Group: "g", Text: "hello"},
-		{Op: "dance", Inst: "alice/1"},
-		{Op: OpSend, Inst: "alice/9", Group: "g", Text: "x"},
-		{Op: OpFault, Fault: "meteor"},
-		{Op: OpOpen, Inst: "bob/1"},
-		{Op: OpUpkeep},
+	stdinR, stdinW := io.Pipe()
+	stdoutR, stdoutW := io.Pipe()
+	var stderr bytes.Buffer
+	exited := make(chan int, 1)
+	go func() {
+		code := RunClient([]string{"--addr", addr, "--dir", dir, "--account", "alice", "--upkeep-every", "1h"}, stdinR, stdoutW, &stderr)
+		_ = stdoutW.Close()
+		exited <- code
+	}()
+	out := json.NewDecoder(stdoutR)
+	var ready Reply
+	require.NoError(t, out.Decode(&ready))
+	require.True(t, ready.Ready)
+	require.Equal(t, []string{"alice/1"}, ready.Installations)
+	c := &child{name: "client alice", done: make(chan struct{})}
+	require.NoError(t, c.dialProtocol(ready.Addr, ClientOptions(0, ""), 10*time.Second))
+	defer c.closeProtocol()
+	do := func(cmd Command) Reply {
+		r, err := c.protocol(cmd, 10*time.Second)
+		require.NoError(t, err, cmd.Op)
+		return r
 	}
-	var in bytes.Buffer
-	for _, c := range cmds {
-		b, _ := json.Marshal(c)
-		in.Write(append(b, '\n'))
-	}
-	in.WriteString("not json\n")
-	var stdout, stderr bytes.Buffer
-	code := RunClient([]string{"--addr", addr, "--dir", dir, "--account", "alice", "--upkeep-every", "1h"}, &in, &stdout, &stderr)
-	require.Equal(t, ClientExitSetup, code)
-	require.Contains(t, stderr.String(), `bad command "not json"`)
-	var replies []Reply
-	dec := json.NewDecoder(&stdout)
-	for dec.More() {
+	require.True(t, do(Command{Op: OpUpkeep, Insts: []string{"alice/1"}}).OK)
+	require.True(t, do(Command{Op: OpCreate, Inst: "alice/1", Group: "g"}).OK)
+	sent := do(Command{Op: OpSend, Inst: "alice/1", Group: "g", Text: "hello"})
+	require.True(t, sent.OK, sent.Err)
+	require.Positive(t, sent.Intent)
+	require.Contains(t, do(Command{Op: "dance", Inst: "alice/1"}).Err, `unknown op "dance"`)
+	require.Contains(t, do(Command{Op: OpSend, Inst: "alice/9", Group: "g", Text: "x"}).Err, `unknown_installation: no installation "alice/9"`)
+	opened := do(Command{Op: OpOpen, Inst: "alice/2", Store: filepath.Join(dir, "2.db"), Server: addr})
+	require.True(t, opened.OK, opened.Err)
+	require.True(t, do(Command{Op: OpUpkeep, Insts: []string{"alice/1", "alice/2"}}).OK)
+
+	control := func(cmd Command) Reply {
+		b, _ := json.Marshal(cmd)
+		_, err := stdinW.Write(append(b, '\n'))
+		require.NoError(t, err)
 		var r Reply
-		require.NoError(t, dec.Decode(&r))
-		replies = append(replies, r)
+		require.NoError(t, out.Decode(&r))
+		return r
 	}
-	require.Len(t, replies, 1+len(cmds))
-	require.True(t, replies[0].Ready)
-	require.Equal(t, []string{"alice/1"}, replies[0].Installations)
-	require.True(t, replies[1].OK, replies[1].Err)
-	require.True(t, replies[2].OK, replies[2].Err)
-	require.True(t, replies[3].OK, replies[3].Err)
-	require.Positive(t, replies[3].Intent)
-	require.Contains(t, replies[4].Err, `unknown op "dance"`)
-	require.Contains(t, replies[5].Err, `no installation "alice/9" here`)
-	require.Contains(t, replies[6].Err, `unknown fault "meteor"`)
-	require.Contains(t, replies[7].Err, `is not alice/NAME`)
-	require.True(t, replies[8].OK, replies[8].Err)
+	require.Contains(t, control(Command{Op: OpFault, Fault: "meteor"}).Err, `unknown fault "meteor"`)
+	require.True(t, control(Command{Op: OpPause}).OK)
+	require.Contains(t, control(Command{Op: OpSend}).Err, `unknown control "send"`)
+	_, err = stdinW.Write([]byte("not json\n"))
+	require.NoError(t, err)
+	select {
+	case code := <-exited:
+		require.Equal(t, ClientExitSetup, code)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the client did not exit after a bad line")
+	}
+	require.Contains(t, stderr.String(), `bad command "not json"`)
 
 	fs, err := openFileStore(filepath.Join(dir, "1.db"))
 	require.NoError(t, err)
 	defer fs.Close()
 	held, err := intentStates(fs)
 	require.NoError(t, err)
-	require.Contains(t, held, replies[3].Intent)
+	require.Contains(t, held, sent.Intent)
 	require.NoError(t, integrityCheck(filepath.Join(dir, "1.db")))
+	require.NoError(t, integrityCheck(filepath.Join(dir, "2.db")))
 }

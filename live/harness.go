@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -292,6 +293,10 @@ func (h *harness) awaitReady(c *clientProcState, block bool) error {
 	if err == nil && !r.Ready {
 		err = fmt.Errorf("its first line is not ready: %+v", r)
 	}
+	if err == nil {
+		// Its operations go through the protocol it serves.
+		err = c.proc.dialProtocol(r.Addr, ClientOptions(h.sc.Params.MaxPastEpochs, h.cfg.MLSVariant), replyTimeout)
+	}
 	if err != nil {
 		if c.proc.alive() {
 			c.proc.kill()
@@ -302,6 +307,11 @@ func (h *harness) awaitReady(c *clientProcState, block bool) error {
 	}
 	c.ready = true
 	for _, inst := range r.Installations {
+		if !slices.Contains(c.insts, inst) {
+			// An Open whose answer was lost (the process died during it):
+			// the store file is there, and the process opened it.
+			c.insts = append(c.insts, inst)
+		}
 		if h.stores[inst] == nil {
 			if err := h.attach(c, inst); err != nil {
 				return err

@@ -12,7 +12,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mlsim/mlsim/intentclient"
 	"github.com/mlsim/mlsim/internal/childproc"
+	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
 )
 
 // Exec says how the harness starts its child processes: Path with Args
@@ -35,6 +37,10 @@ type child struct {
 	logPath string        // its stderr
 	killed  bool          // the harness killed it
 	exit    error         // how it exited, once done is closed
+	// A client process's protocol connection, from its Ready line on.
+	driver  *intentclient.Driver
+	rpc     pb.IntentClientServiceClient
+	options *pb.ClientOptions // of the installations it opens
 }
 
 // startChild starts role with flags; stderr goes to logPath. For a
@@ -80,8 +86,12 @@ func startChild(x Exec, name, role string, flags []string, logPath string) (*chi
 // errChildGone is a command to a child that exited (or was killed).
 var errChildGone = errors.New("process gone")
 
-// call sends one command and waits for its reply, at most timeout.
+// call carries one command out, at most timeout: a client's operation
+// through the protocol, a control on stdin.
 func (c *child) call(cmd Command, timeout time.Duration) (Reply, error) {
+	if !isControl(cmd.Op) {
+		return c.protocol(cmd, timeout)
+	}
 	b, _ := json.Marshal(cmd)
 	if _, err := c.stdin.Write(append(b, '\n')); err != nil {
 		return Reply{}, errChildGone
@@ -108,6 +118,14 @@ func (c *child) kill() {
 	c.killed = true
 	_ = c.cmd.Process.Signal(syscall.SIGKILL)
 	<-c.done
+	c.closeProtocol()
+}
+
+func (c *child) closeProtocol() {
+	if c.driver != nil {
+		_ = c.driver.Close()
+		c.driver, c.rpc = nil, nil
+	}
 }
 
 // alive reports whether the child still runs.
@@ -126,6 +144,7 @@ func (c *child) stop(term bool, grace time.Duration) error {
 	if !c.alive() {
 		return c.exit
 	}
+	c.closeProtocol()
 	if term {
 		_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	} else {

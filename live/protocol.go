@@ -1,9 +1,13 @@
 package live
 
-// The harness and a client process speak JSON lines: one Command on the
-// client's stdin, one Reply on its stdout, in order. The first line a
-// client writes is a Reply with Ready set, once its installations are
-// open and its transport connected.
+// The harness drives a client process through the intent-client protocol
+// (proto/intentclient/v1, served by intentclient.Server on the loopback
+// address its Ready line gives): every operation of a client is an RPC
+// (protocolcall.go maps a Command onto one). What is the harness's own
+// business — network faults, heal, pausing the client's upkeep — goes on
+// the process's stdin as JSON lines: one Command, one Reply on its
+// stdout, in order. The first line a client writes is a Reply with Ready
+// set, once its installations are open and its transport connected.
 
 // Command is one request to a client process.
 type Command struct {
@@ -17,6 +21,11 @@ type Command struct {
 	What     string   `json:"what,omitempty"`     // forge-commit
 	Fault    string   `json:"fault,omitempty"`    // fault: one of the netfault kinds
 	Millis   int      `json:"ms,omitempty"`       // fault: how long (partition, delay)
+	// Open: the store file and the topic server of the new installation.
+	Store  string `json:"store,omitempty"`
+	Server string `json:"server,omitempty"`
+	// Insts are the installations an upkeep without Inst runs.
+	Insts []string `json:"insts,omitempty"`
 }
 
 // The operations a client process understands.
@@ -38,17 +47,24 @@ const (
 	OpProcessWelcomes = "process-welcomes"
 	OpSendWelcomes    = "send-welcomes"
 	OpKeyPackages     = "key-packages"
-	OpUpkeep          = "upkeep" // Inst "" runs every installation's
-	OpFault           = "fault"
-	OpHeal            = "heal"   // clear every network fault
-	OpPause           = "pause"  // stop upkeep between commands
-	OpResume          = "resume" // upkeep between commands again
+	OpUpkeep          = "upkeep" // Inst "" runs Insts' upkeep, one after another
+	// The harness's controls, on stdin.
+	OpFault  = "fault"
+	OpHeal   = "heal"   // clear every network fault
+	OpPause  = "pause"  // stop upkeep between commands
+	OpResume = "resume" // upkeep between commands again
 )
+
+// isControl: the op goes on stdin, not through the protocol.
+func isControl(op string) bool {
+	return op == OpFault || op == OpHeal || op == OpPause || op == OpResume
+}
 
 // Reply is a client's answer to one Command.
 type Reply struct {
 	Ready         bool     `json:"ready,omitempty"`
 	Installations []string `json:"installations,omitempty"` // ready: the ones it opened
+	Addr          string   `json:"addr,omitempty"`          // ready: where it serves the protocol
 	OK            bool     `json:"ok"`
 	Err           string   `json:"err,omitempty"`
 	// Intent is the intent recorded (durably: the reply is written after
@@ -56,8 +72,8 @@ type Reply struct {
 	Intent int64 `json:"intent,omitempty"`
 	// Failed: some step of an upkeep failed (a network error).
 	Failed bool `json:"failed,omitempty"`
-	// Events are the kinds of the engine events since the last reply,
-	// the client's own upkeep's included.
+	// Events are the kinds of the engine events the call reported (its
+	// Ack's; the client's own upkeep between calls reports to no one).
 	Events []string `json:"events,omitempty"`
 	// Changed: an upkeep changed the store (an event, a publish, a join).
 	Changed bool `json:"changed,omitempty"`
