@@ -96,7 +96,7 @@ with commit hashes masked and a converged stabilize read as "settled".`,
 	f := cmd.Flags()
 	f.StringVar(&client, "client", "", "the command that starts the client under test; --listen HOST:PORT is appended (required)")
 	f.StringVar(&out, "out", "", "folder for the report and the clients' files (new or empty; required)")
-	f.StringSliceVar(&scripts, "scripts", nil, "run only the scripts whose name contains one of these (default: all)")
+	f.StringSliceVar(&scripts, "scripts", nil, "run only the scripts whose name contains one of these (default: all; none: no script)")
 	f.StringVar(&scenario, "scenario", "default", "the sweep's scenario")
 	f.StringVar(&seeds, "seeds", "1..20", "the sweep's seeds, A..B or N; none for no sweep")
 	f.BoolVar(&asJSON, "json", false, "print the summary as one JSON object on stdout")

@@ -72,6 +72,11 @@ func newMutantsCommand() *cobra.Command {
 			defer os.RemoveAll(work)
 			switch by {
 			case "sweep":
+			case "protocol":
+				// Each mutant's engine as a client under test: scripts and
+				// sweep over the intent-client protocol (simrun conform).
+				// The go-mls variants are hunted in process only.
+				gomls = false
 			case "fuzz", "both":
 				if fz.fuzzTime <= 0 {
 					return usageError{fmt.Errorf("--fuzztime must be positive")}
@@ -79,13 +84,17 @@ func newMutantsCommand() *cobra.Command {
 				fz.both, fz.root, fz.work, fz.list, fz.seeds, fz.workers, fz.gomls, fz.asJSON = by == "both", root, work, list, seeds, workers, gomls && only == "", asJSON
 				return fz.run(cmd)
 			default:
-				return usageError{fmt.Errorf("--by must be sweep, fuzz or both, got %q", by)}
+				return usageError{fmt.Errorf("--by must be sweep, fuzz, both or protocol, got %q", by)}
 			}
 			r := &mutation.Runner{Root: root, Work: work, Seeds: seeds, Chunk: 10, Workers: workers,
 				Log: func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", a...) }}
+			hunt := r.Hunt
+			if by == "protocol" {
+				hunt = r.HuntOverProtocol
+			}
 			var rep mutantsReport
 			for _, m := range list {
-				o := r.Hunt(m)
+				o := hunt(m)
 				detail, _, _ := strings.Cut(strings.TrimSpace(o.Detail), "\n")
 				r.Log("%s: %s %s (seed %d) in %.0f s: %s", o.ID, o.Status, o.Property, o.FirstSeed, o.WallMillis/1000, detail)
 				rep.Mutants = append(rep.Mutants, o)
@@ -139,7 +148,7 @@ func newMutantsCommand() *cobra.Command {
 	f.StringVar(&only, "only", "", "comma-separated mutant ids to run (default: all); an unknown id is an error")
 	f.StringVar(&dir, "dir", "", "the catalogue's folder of *.mutant files (default: the module's mutants/); edits name files of this module")
 	f.BoolVar(&gomls, "gomls", true, "also hunt go-mls bugs 3-5 with the adapter variants")
-	f.StringVar(&by, "by", "sweep", "hunt with the sweep, a fuzz target (fuzz: time to detection), or both side by side")
+	f.StringVar(&by, "by", "sweep", "hunt with the sweep, a fuzz target (fuzz: time to detection), both side by side, or protocol (each mutant's engine judged by simrun conform over the intent-client protocol)")
 	f.DurationVar(&fz.fuzzTime, "fuzztime", 60*time.Second, "with --by fuzz|both: how long the fuzzer gets per mutant")
 	f.StringVar(&fz.target, "fuzz-target", "FuzzConflictOrder", "with --by fuzz|both: the fuzz target of package sim")
 	f.StringVar(&fz.minimize, "fuzzminimizetime", "100x", "with --by fuzz|both: go test's -fuzzminimizetime")
