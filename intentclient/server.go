@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/detrand"
 	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/internal/observe"
 	"github.com/mlsim/mlsim/mlsadapter"
@@ -156,6 +157,7 @@ type installation struct {
 	events  []*pb.Event // the current call's
 	batches map[uint64]*engine.SyncBatch
 	batchN  uint64
+	rng     io.Reader       // its randomness: Options.Random, or its random_seed's stream
 	fuse    *faultwrap.Fuse // with Options.FaultHooks
 	crashed string          // where a fault hook crashed it; "" while running
 }
@@ -194,7 +196,13 @@ func (s *Server) Open(ctx context.Context, req *pb.OpenRequest) (*pb.OpenRespons
 		return nil, Failure(ReasonInvalid, fmt.Sprintf("store %s: %v", req.GetStorePath(), err))
 	}
 	in := &installation{id: id, addr: req.GetServerAddress(), options: req.GetOptions(), db: db,
-		log: newRecordLog(observe.Store(db))}
+		log: newRecordLog(observe.Store(db)), rng: s.opts.Random}
+	if req.GetOptions() != nil && req.GetOptions().RandomSeed != nil {
+		// The simulator's own stream for this installation, so a world
+		// driven over the protocol draws what the same world in process
+		// draws (kept across Restart, as the simulator keeps it).
+		in.rng = detrand.New(req.GetOptions().GetRandomSeed(), "crypto/"+id)
+	}
 	if err := s.start(ctx, in); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -239,10 +247,10 @@ func (s *Server) start(ctx context.Context, in *installation) error {
 		}
 		st, t = faultwrap.Store(st, in.fuse), faultwrap.Transport(t, in.fuse)
 	}
-	m := mlsadapter.New(s.opts.Random)
+	m := mlsadapter.New(in.rng)
 	if v := in.options.GetMlsVariant(); v != "" {
 		d, _ := mlsadapter.ParseDefence(v) // checked by Open
-		m = mlsadapter.NewVariant(s.opts.Random, d)
+		m = mlsadapter.NewVariant(in.rng, d)
 	}
 	past := 0 // the engine's default
 	if in.options != nil && in.options.MaxPastEpochs != nil {

@@ -683,7 +683,13 @@ type ClientOptions struct {
 	WidthCap uint32 `protobuf:"varint,2,opt,name=width_cap,json=widthCap,proto3" json:"width_cap,omitempty"`
 	// mls_variant selects an MLS-layer defence variant (our engine's
 	// go-mls defences, for the catalogue's cases); "" is the default.
-	MlsVariant    string `protobuf:"bytes,3,opt,name=mls_variant,json=mlsVariant,proto3" json:"mls_variant,omitempty"`
+	MlsVariant string `protobuf:"bytes,3,opt,name=mls_variant,json=mlsVariant,proto3" json:"mls_variant,omitempty"`
+	// random_seed (a test hook) asks the client to draw the installation's
+	// randomness from this seed instead of the system's, so that a driver
+	// can run the same world twice byte for byte (ours: the simulator's own
+	// stream of the seed and the installation, kept across Restart). A
+	// client that cannot ignores it.
+	RandomSeed    *uint64 `protobuf:"varint,4,opt,name=random_seed,json=randomSeed,proto3,oneof" json:"random_seed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -737,6 +743,13 @@ func (x *ClientOptions) GetMlsVariant() string {
 		return x.MlsVariant
 	}
 	return ""
+}
+
+func (x *ClientOptions) GetRandomSeed() uint64 {
+	if x != nil && x.RandomSeed != nil {
+		return *x.RandomSeed
+	}
+	return 0
 }
 
 type OpenResponse struct {
@@ -3389,13 +3402,16 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x0eserver_address\x18\x02 \x01(\tR\rserverAddress\x12\x1d\n" +
 	"\n" +
 	"store_path\x18\x03 \x01(\tR\tstorePath\x12>\n" +
-	"\aoptions\x18\x04 \x01(\v2$.mlsim.intentclient.v1.ClientOptionsR\aoptions\"\x8e\x01\n" +
+	"\aoptions\x18\x04 \x01(\v2$.mlsim.intentclient.v1.ClientOptionsR\aoptions\"\xc4\x01\n" +
 	"\rClientOptions\x12+\n" +
 	"\x0fmax_past_epochs\x18\x01 \x01(\rH\x00R\rmaxPastEpochs\x88\x01\x01\x12\x1b\n" +
 	"\twidth_cap\x18\x02 \x01(\rR\bwidthCap\x12\x1f\n" +
 	"\vmls_variant\x18\x03 \x01(\tR\n" +
-	"mlsVariantB\x12\n" +
-	"\x10_max_past_epochs\"V\n" +
+	"mlsVariant\x12$\n" +
+	"\vrandom_seed\x18\x04 \x01(\x04H\x01R\n" +
+	"randomSeed\x88\x01\x01B\x12\n" +
+	"\x10_max_past_epochsB\x0e\n" +
+	"\f_random_seed\"V\n" +
 	"\fOpenResponse\x12,\n" +
 	"\x03ack\x18\x01 \x01(\v2\x1a.mlsim.intentclient.v1.AckR\x03ack\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\bR\acreated\"9\n" +
