@@ -23,19 +23,8 @@ func (r *Runner) HuntOverProtocol(m Mutant) (out Outcome) {
 	start := time.Now()
 	out = Outcome{ID: m.ID, Class: m.Class, Expected: m.Catch, Scenario: m.Scenario}
 	defer func() { out.WallMillis = float64(time.Since(start)) / float64(time.Millisecond) }()
-	if m.Equivalent != "" {
-		out.Status, out.Detail = "equivalent", m.Equivalent
-		return out
-	}
-	dir := filepath.Join(r.Work, m.ID)
-	overlay, err := m.Apply(r.Root, dir)
-	if err != nil {
-		out.Status, out.Detail = "broken", err.Error()
-		return out
-	}
-	bin := filepath.Join(dir, "simrun")
-	if msg, err := r.goCmd("build", "-overlay", overlay, "-o", bin, "./cmd/simrun"); err != nil {
-		out.Status, out.Detail = "broken", "build: "+msg
+	bin, _, dir, ok := r.build(m, &out)
+	if !ok {
 		return out
 	}
 	r.Log("%s: built; its scripts over the protocol", m.ID)

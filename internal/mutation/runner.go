@@ -50,20 +50,31 @@ func (r *Runner) Hunt(m Mutant) Outcome {
 	return out
 }
 
-func (r *Runner) hunt(m Mutant, out Outcome) Outcome {
+// build applies a mutant in its own folder and builds simrun with it. It
+// returns the binary, the overlay and the folder, or, when the mutant is
+// equivalent or broken, the outcome that says so (ok false).
+func (r *Runner) build(m Mutant, out *Outcome) (bin, overlay, dir string, ok bool) {
 	if m.Equivalent != "" {
 		out.Status, out.Detail = "equivalent", m.Equivalent
-		return out
+		return "", "", "", false
 	}
-	dir := filepath.Join(r.Work, m.ID)
+	dir = filepath.Join(r.Work, m.ID)
 	overlay, err := m.Apply(r.Root, dir)
 	if err != nil {
 		out.Status, out.Detail = "broken", err.Error()
-		return out
+		return "", "", "", false
 	}
-	bin := filepath.Join(dir, "simrun")
+	bin = filepath.Join(dir, "simrun")
 	if msg, err := r.goCmd("build", "-overlay", overlay, "-o", bin, "./cmd/simrun"); err != nil {
 		out.Status, out.Detail = "broken", "build: "+msg
+		return "", "", "", false
+	}
+	return bin, overlay, dir, true
+}
+
+func (r *Runner) hunt(m Mutant, out Outcome) Outcome {
+	bin, overlay, _, ok := r.build(m, &out)
+	if !ok {
 		return out
 	}
 	r.Log("%s: built; sweeping %s", m.ID, m.Scenario)
