@@ -20,7 +20,8 @@ import (
 // client (a client's word about itself is what the checker judges).
 type remoteClient struct {
 	*intentclient.Remote
-	id string
+	id  string
+	hub *streamHub // its subscriptions at its endpoint
 }
 
 var _ sim.RemoteClient = (*remoteClient)(nil)

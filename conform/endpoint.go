@@ -9,6 +9,8 @@ import (
 	"net"
 	"sync"
 
+	"google.golang.org/grpc"
+
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/sim"
 	"github.com/mlsim/mlsim/topicd"
@@ -21,9 +23,10 @@ import (
 // port per installation is how the world knows who calls: the faults a
 // script arms for an installation reach that installation's calls.
 type endpoint struct {
-	srv  *topicd.Server
-	addr string
-	done chan error
+	srv     *topicd.Server
+	addr    string
+	done    chan error
+	streams *streamHub // Subscribe is served here, not by topicd (streams.go)
 }
 
 // serveTransport starts an endpoint for installation id over t. lock is
@@ -35,18 +38,21 @@ func serveTransport(id string, t sim.RemoteTransport, lock *sync.Mutex) (*endpoi
 	if err != nil {
 		return nil, err
 	}
+	hub := newStreamHub(t, lock)
 	srv, err := topicd.New(topicd.Config{Storage: &transportStorage{id: id, t: t, lock: lock},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Options: []grpc.ServerOption{grpc.StreamInterceptor(hub.intercept)}})
 	if err != nil {
 		_ = lis.Close()
 		return nil, err
 	}
-	e := &endpoint{srv: srv, addr: lis.Addr().String(), done: make(chan error, 1)}
+	e := &endpoint{srv: srv, addr: lis.Addr().String(), done: make(chan error, 1), streams: hub}
 	go func() { e.done <- srv.Serve(lis) }()
 	return e, nil
 }
 
 func (e *endpoint) close() {
+	close(e.streams.closing)
 	ctx, cancel := context.WithTimeout(context.Background(), 0)
 	defer cancel()
 	_ = e.srv.Shutdown(ctx)

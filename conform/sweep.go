@@ -23,6 +23,7 @@ var featureActions = map[string][]sim.Action{
 	"sync-batches": {sim.ActSyncBegin, sim.ActSyncStep},
 	"consent":      {sim.ActConsent},
 	"forge-commit": {sim.ActForgeCommit},
+	"streams":      {sim.ActSubscribe, sim.ActStreamStep, sim.ActStreamDrop, sim.ActStreamDuplicate, sim.ActStreamDelay, sim.ActStreamBreak},
 	"fault-hooks":  {sim.ActCrash, sim.ActStoreBusy}, // and no withholders
 }
 

@@ -44,7 +44,7 @@ func (w *remoteWorld) Open(id string, t sim.RemoteTransport, p sim.Params) (sim.
 	if r == nil {
 		return nil, err
 	}
-	c := &remoteClient{Remote: r, id: id}
+	c := &remoteClient{Remote: r, id: id, hub: ep.streams}
 	w.clients = append(w.clients, c)
 	return c, err
 }

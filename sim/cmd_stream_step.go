@@ -8,9 +8,6 @@ import "github.com/mlsim/mlsim/engine"
 // cursor), a gap (a pull fills it), or none pending. What it did is
 // counted as a stream_* event.
 func (w *World) cmdStreamStep(c Cmd) (result, error) {
-	if err := w.localOnly(c.Name, whyStream); err != nil {
-		return result{}, err
-	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}

@@ -3,9 +3,6 @@ package sim
 // subscribe ID GROUP: the installation subscribes to the group topic from
 // its cursor (engine.Client.Subscribe); stream-step takes the deliveries.
 func (w *World) cmdSubscribe(c Cmd) (result, error) {
-	if err := w.localOnly(c.Name, whyStream); err != nil {
-		return result{}, err
-	}
 	if err := c.need(); err != nil {
 		return result{}, err
 	}

@@ -117,9 +117,6 @@ func (w *World) remoteEvents(c *client) {
 	}
 }
 
-// whyStream is why a world of remote clients does not play streams.
-const whyStream = "the world hands a stream's deliveries out one by one, which a gRPC stream to the client does not (not played remotely yet)"
-
 // remoteHook runs a fault hook on a remote client (which may be crashed:
 // its hooks take effect from its next start, as a local fuse's do); ok is
 // the command's output when it succeeded.
@@ -138,32 +135,15 @@ func (w *World) remoteHook(c *client, ok string, hook func() error) result {
 	return result{out: ok}
 }
 
-// localOnly refuses a command a world of remote clients cannot play.
-func (w *World) localOnly(name, why string) error {
-	if w.remote != nil {
-		return fmt.Errorf("%w: %s: %s", ErrUnsupported, name, why)
-	}
-	return nil
-}
-
-// remoteOff are the actions a world of remote clients does not play
-// (localOnly says why): streams.
-var remoteOff = []Action{ActSubscribe, ActStreamStep, ActStreamDrop, ActStreamDuplicate, ActStreamDelay, ActStreamBreak}
-
-// RemoteParams are p as a world of remote clients plays it: streams weigh
-// nothing, and no store fixture (a wrapper around our engine's store).
-// Crashes, a busy store and withheld welcomes are the client's fault
-// hooks; restarts, network faults, garbage, revocations and Byzantine
-// commits are the world's.
+// RemoteParams are p as a world of remote clients plays it: no store
+// fixture (a wrapper around our engine's store). Crashes, a busy store
+// and withheld welcomes are the client's fault hooks; streams are the
+// client's subscriptions, whose deliveries the world hands out one per
+// stream-step through the installation's topic endpoint; restarts,
+// network faults, garbage, revocations and Byzantine commits are the
+// world's.
 func RemoteParams(p Params) Params {
-	weights := make(map[Action]float64, len(p.Weights))
-	for a, v := range p.Weights {
-		weights[a] = v
-	}
-	for _, a := range remoteOff {
-		delete(weights, a)
-	}
-	p.Weights, p.Fixture = weights, ""
+	p.Fixture = ""
 	return p
 }
 
