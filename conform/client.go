@@ -37,9 +37,7 @@ func (c *remoteClient) BeginSync(group string, limit int) (sim.SyncBatch, error)
 }
 
 func (c *remoteClient) UpkeepInto(r *engine.UpkeepReport) {
-	rep, err := c.Remote.Upkeep()
-	*r = rep
-	if err != nil {
+	if err := c.Remote.UpkeepInto(r); err != nil {
 		r.Steps = append(r.Steps, engine.UpkeepStep{Name: "upkeep", Err: err})
 	}
 }

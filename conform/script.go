@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ func RunScript(c Client, sf scenarios.ScriptFile, workDir string) (res ScriptRes
 	}
 	defer proc.stop()
 	remote := &remoteWorld{proc: proc, dir: dir}
+	if v, ok := script.Blocks[0].Cmd.Opt("seed"); ok {
+		remote.seed, _ = strconv.ParseUint(v, 10, 64) // the replayer refuses a bad one
+	}
 	defer remote.close()
 	rep, err := scenarios.NewRemoteReplayer(script.Blocks[0].Cmd, remote)
 	if err != nil {

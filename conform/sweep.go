@@ -77,7 +77,7 @@ func RunSeed(c Client, p sim.Params, seed uint64, workDir string) (run results.C
 		return run
 	}
 	defer proc.stop()
-	remote := &remoteWorld{proc: proc, dir: dir}
+	remote := &remoteWorld{proc: proc, dir: dir, seed: seed}
 	defer remote.close()
 	res, err := sim.RunRemote(p, seed, remote)
 	if err != nil {

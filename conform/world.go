@@ -21,6 +21,7 @@ import (
 type remoteWorld struct {
 	proc      *process
 	dir       string
+	seed      uint64     // the world's: each installation's random_seed
 	lock      sync.Mutex // around every call into the world from an endpoint
 	endpoints []*endpoint
 	clients   []*remoteClient
@@ -34,7 +35,10 @@ func (w *remoteWorld) Open(id string, t sim.RemoteTransport, p sim.Params) (sim.
 		return nil, err
 	}
 	w.endpoints = append(w.endpoints, ep)
-	opts := &pb.ClientOptions{WidthCap: uint32(max(p.WidthCap, 0)), MlsVariant: p.MLSVariant}
+	opts := &pb.ClientOptions{WidthCap: uint32(max(p.WidthCap, 0)), MlsVariant: p.MLSVariant,
+		// The world's seed, for a client that can draw from it (ours draws
+		// exactly what the same world in process draws).
+		RandomSeed: proto.Uint64(w.seed)}
 	if p.MaxPastEpochs != 0 {
 		opts.MaxPastEpochs = proto.Uint32(uint32(max(p.MaxPastEpochs, 0))) // negative: none
 	}
@@ -44,6 +48,9 @@ func (w *remoteWorld) Open(id string, t sim.RemoteTransport, p sim.Params) (sim.
 	if r == nil {
 		return nil, err
 	}
+	// A crash answered by the client's fault hooks panics as our engine's
+	// fuse does in process, so the world handles both alike.
+	r.PanicOnCrash = true
 	c := &remoteClient{Remote: r, id: id, hub: ep.streams}
 	w.clients = append(w.clients, c)
 	return c, err

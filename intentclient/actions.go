@@ -3,7 +3,6 @@ package intentclient
 import (
 	"context"
 
-	"errors"
 	"fmt"
 
 	"google.golang.org/grpc/status"
@@ -132,7 +131,7 @@ func (s *Server) StreamStep(_ context.Context, req *pb.GroupRequest) (*pb.Stream
 		res, err = e.StreamStep(req.GetGroup())
 		return err
 	})
-	return reply(&pb.StreamStepResponse{Ack: ack, Result: res.String()}, err)
+	return reply(&pb.StreamStepResponse{Ack: ack, Result: res.String(), Seq: res.Seq, Cursor: res.Cursor}, err)
 }
 
 // Upkeep runs one round of the engine's own work; a step's failure is
@@ -140,16 +139,21 @@ func (s *Server) StreamStep(_ context.Context, req *pb.GroupRequest) (*pb.Stream
 func (s *Server) Upkeep(_ context.Context, req *pb.InstallationRequest) (*pb.UpkeepResponse, error) {
 	out := &pb.UpkeepResponse{}
 	ack, err := s.call(req.GetInstallation(), func(e *engine.Client) error {
-		rep, _ := e.Upkeep()
-		for _, st := range rep.Steps {
-			if st.Err != nil && !errors.Is(st.Err, engine.ErrRevoked) {
-				// "STEP: REASON: detail": the step, and its failure as a
-				// failed call's status says it.
-				out.Failed = true
-				out.Failures = append(out.Failures, fmt.Sprintf("%s: %s", st, status.Convert(statusOf(st.Err)).Message()))
+		var rep engine.UpkeepReport
+		// Filled even when a fault hook crashes the round: the steps that
+		// ran before the crash are reported with it.
+		defer func() {
+			for _, st := range rep.Steps {
+				if st.Err != nil {
+					// "STEP: REASON: detail": the step, and its failure as
+					// a failed call's status says it.
+					out.Failed = true
+					out.Failures = append(out.Failures, fmt.Sprintf("%s: %s", st, status.Convert(statusOf(st.Err)).Message()))
+				}
 			}
-		}
-		out.Joined = rep.Joined
+			out.Joined = rep.Joined
+		}()
+		e.UpkeepInto(&rep)
 		return nil
 	})
 	out.Ack = ack

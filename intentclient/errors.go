@@ -50,13 +50,14 @@ func Failure(r Reason, detail string) error {
 	return status.Error(reasonCodes[r], string(r)+": "+detail)
 }
 
-// statusOf is the status our engine's error becomes.
+// statusOf is the status our engine's error becomes: the engine's
+// sentinels first (a transport error deep inside the chain may carry a
+// gRPC status of the topic server's, which is not this protocol's
+// answer), then a status of ours passed through (a Failure), else
+// internal.
 func statusOf(err error) error {
 	if err == nil {
 		return nil
-	}
-	if _, ok := status.FromError(err); ok {
-		return err
 	}
 	r := ReasonInternal
 	switch {
@@ -76,6 +77,10 @@ func statusOf(err error) error {
 		r = ReasonRevoked
 	case errors.Is(err, faultwrap.ErrStoreBusy):
 		r = ReasonStoreBusy
+	default:
+		if _, ours := err.(interface{ GRPCStatus() *status.Status }); ours {
+			return err // a Failure of ours, not wrapped in anything
+		}
 	}
 	return Failure(r, err.Error())
 }
@@ -90,12 +95,10 @@ type CallError struct {
 	Detail string
 }
 
-func (e *CallError) Error() string {
-	if e.Reason == ReasonInternal {
-		return e.Detail // what the client said, as a local error reads
-	}
-	return string(e.Reason) + ": " + e.Detail
-}
+// Error is what the client said after the reason word: our engine's
+// error as it reads in process (the reason is in Reason, and errors.Is
+// finds the engine's sentinel for it).
+func (e *CallError) Error() string { return e.Detail }
 
 func (e *CallError) Unwrap() error {
 	switch e.Reason {

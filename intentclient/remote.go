@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
 	"github.com/mlsim/mlsim/wire"
 )
@@ -27,6 +29,9 @@ type Remote struct {
 	id string
 	// Records are the installation's observations, for the checker.
 	Records *checker.Records
+	// PanicOnCrash makes a call the client answers "crashed" panic with
+	// faultwrap.Crash, as our engine does in process (crashPanic).
+	PanicOnCrash bool
 
 	events []engine.Event // the last call's
 	subs   []string
@@ -168,6 +173,14 @@ type ackOf interface{ GetAck() *pb.Ack }
 // call announced, on success or failure, and returns the call's error
 // (or the records' failure, which is the worse news).
 func call[R ackOf](r *Remote, f func(ctx context.Context) (R, error)) (R, error) {
+	resp, err := callQuiet(r, f)
+	r.crashPanic(err)
+	return resp, err
+}
+
+// callQuiet is call without crashPanic, for a caller that keeps what the
+// call did before it panics.
+func callQuiet[R ackOf](r *Remote, f func(ctx context.Context) (R, error)) (R, error) {
 	resp, ack, err := do(r.d, f)
 	if ack != nil {
 		if serr := r.settle(ack); serr != nil {
@@ -177,6 +190,18 @@ func call[R ackOf](r *Remote, f func(ctx context.Context) (R, error)) (R, error)
 		r.events = r.events[:0]
 	}
 	return resp, err
+}
+
+// crashPanic raises a fault hook's crash as our engine's fuse raises it,
+// a faultwrap.Crash panic, when the driver asked for that
+// (PanicOnCrash): the simulator then treats a remote crash exactly as it
+// treats one of its own engine's, dropping whatever the interrupted call
+// would have returned.
+func (r *Remote) crashPanic(err error) {
+	var ce *CallError
+	if r.PanicOnCrash && errors.As(err, &ce) && ce.Reason == ReasonCrashed {
+		panic(faultwrap.Crash{Point: ce.Detail})
+	}
 }
 
 func (r *Remote) group(g string) *pb.GroupRequest {
@@ -367,15 +392,23 @@ func (r *Remote) EnsureKeyPackages() (int, error) {
 	return int(resp.GetUploaded()), err
 }
 
+// Subscribe asks the client to subscribe. The group counts as subscribed
+// (Subscriptions) when the client said yes, or when only the network
+// failed: the application asked, and the next StreamStep opens it again
+// (SPEC's streams; our engine keeps such a group subscribed in intent).
 func (r *Remote) Subscribe(g string) error {
 	_, err := call(r, func(ctx context.Context) (*pb.AckResponse, error) { return r.d.rpc.Subscribe(ctx, r.group(g)) })
-	if err == nil || !errors.Is(err, ErrUnimplemented) {
+	var ce *CallError
+	if err == nil || (errors.As(err, &ce) && ce.Reason == ReasonNetwork) {
 		r.subs = appendNew(r.subs, g)
+		slices.Sort(r.subs)
 	}
 	return err
 }
 
-// Subscriptions are the groups subscribed to since the last restart.
+// Subscriptions are the groups subscribed to since the last restart, in
+// id order: what the driver asked and the client did not refuse (the
+// client does not say what it holds in memory).
 func (r *Remote) Subscriptions() []string { return r.subs }
 
 func (r *Remote) StreamStep(g string) (engine.StreamResult, error) {
@@ -387,6 +420,10 @@ func (r *Remote) StreamStep(g string) (engine.StreamResult, error) {
 	if perr != nil && err == nil {
 		err = perr
 	}
+	if res.Action == engine.StreamNone && resp.GetSeq() != 0 {
+		// Taken, and its processing failed: the text says none.
+		res.Seq, res.Cursor = resp.GetSeq(), resp.GetCursor()
+	}
 	if res.Action == engine.StreamEnded {
 		r.subs = removeAll(r.subs, g)
 	}
@@ -394,15 +431,49 @@ func (r *Remote) StreamStep(g string) (engine.StreamResult, error) {
 }
 
 // Upkeep runs one round of the client's own work. The report's steps are
-// the ones that failed, each with the client's words.
+// the ones that failed ("STEP: REASON: detail", read back as the
+// engine's errors), and, when it joined groups, the welcome step that
+// joined them — after the key packages' step, where our engine runs it.
 func (r *Remote) Upkeep() (engine.UpkeepReport, error) {
-	resp, err := call(r, func(ctx context.Context) (*pb.UpkeepResponse, error) { return r.d.rpc.Upkeep(ctx, r.self()) })
-	rep := engine.UpkeepReport{Joined: resp.GetJoined()}
-	for _, f := range resp.GetFailures() {
-		name, why, _ := strings.Cut(f, ": ")
-		rep.Steps = append(rep.Steps, engine.UpkeepStep{Name: name, Err: errors.New(why)})
-	}
+	var rep engine.UpkeepReport
+	err := r.UpkeepInto(&rep)
 	return rep, err
+}
+
+// UpkeepInto is Upkeep filling rep as it goes: when the round crashed
+// (PanicOnCrash), rep holds the steps that ran before the crash.
+func (r *Remote) UpkeepInto(rep *engine.UpkeepReport) error {
+	resp, err := callQuiet(r, func(ctx context.Context) (*pb.UpkeepResponse, error) { return r.d.rpc.Upkeep(ctx, r.self()) })
+	defer r.crashPanic(err)
+	*rep = engine.UpkeepReport{Joined: resp.GetJoined()}
+	welcomes := false
+	for _, f := range resp.GetFailures() {
+		st := upkeepFailure(f)
+		welcomes = welcomes || st.Name == engine.UpkeepProcessWelcomes
+		rep.Steps = append(rep.Steps, st)
+	}
+	if len(rep.Joined) > 0 && !welcomes {
+		at := 0
+		for at < len(rep.Steps) && rep.Steps[at].Name == engine.UpkeepKeyPackages {
+			at++
+		}
+		rep.Steps = append(rep.Steps[:at], append([]engine.UpkeepStep{{Name: engine.UpkeepProcessWelcomes}}, rep.Steps[at:]...)...)
+	}
+	return err
+}
+
+// upkeepFailure reads one of Upkeep's failures: "STEP[ GROUP]: REASON:
+// detail".
+func upkeepFailure(f string) engine.UpkeepStep {
+	step, why, _ := strings.Cut(f, ": ")
+	name, group, _ := strings.Cut(step, " ")
+	err := error(&CallError{Reason: ReasonInternal, Detail: why})
+	if word, detail, ok := strings.Cut(why, ": "); ok {
+		if code, known := reasonCodes[Reason(word)]; known {
+			err = &CallError{Code: code, Reason: Reason(word), Detail: detail}
+		}
+	}
+	return engine.UpkeepStep{Name: name, Group: group, Err: err}
 }
 
 // ParseStreamResult reads StreamStep's result, as engine.StreamResult's

@@ -134,6 +134,9 @@ func outcome(err error) string {
 		return "err=unknown_group"
 	case errors.Is(err, engine.ErrNotSubscribed):
 		return "err=not_subscribed"
+	case errors.Is(err, engine.ErrRevoked):
+		// The directory's refusal, whatever the transport's words for it.
+		return "err=revoked"
 	}
 	return "err=" + strings.ReplaceAll(err.Error(), "\n", " ")
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/mlsim/mlsim/checker"
 	"github.com/mlsim/mlsim/engine"
+	"github.com/mlsim/mlsim/internal/faultwrap"
 	"github.com/mlsim/mlsim/memnet"
+	"github.com/mlsim/mlsim/trace"
 )
 
 // NewRemoteWorld builds an empty world whose installations live in a
@@ -60,6 +62,7 @@ func (w *World) createRemote(id string) error {
 	w.clients[id] = c
 	w.names = append(w.names, id)
 	c.remote, c.eng, c.gen = rc, rc, 1
+	c.mayHaveWelcomes = true // as a local open says of every start
 	w.check.AttachRecords(id, rc.Records())
 	w.remoteEvents(c)
 	return err
@@ -90,30 +93,44 @@ func (w *World) guardRemote(c *client, f func() error) (err error) {
 		if isUnsupported(err) && w.unsupported == nil {
 			w.unsupported = fmt.Errorf("%w: %v", ErrUnsupported, err)
 		}
-		var crash interface{ CrashPoint() string }
-		if errors.Is(err, ErrCrashed) && errors.As(err, &crash) {
-			// The client crashed at a fault hook: it is down until a
-			// restart, as one of ours is after its fuse blew.
-			point := crash.CrashPoint()
-			c.eng, c.batches = nil, nil
-			w.crashed = true
-			w.count(point)
-			c.crashes++
-			err = fmt.Errorf("%w at %s", ErrCrashed, point)
-		}
 		w.remoteEvents(c)
-		if r := recover(); r != nil {
+		var said interface{ CrashPoint() string }
+		r := recover()
+		switch crash, raised := r.(faultwrap.Crash); {
+		case raised: // the driver raised it as our engine's fuse does (PanicOnCrash)
+			err = w.remoteCrash(c, crash.Point)
+		case r != nil:
 			w.panics = append(w.panics, checker.Violation{Property: "no_panic", Step: w.step, Installations: []string{c.id},
 				Message: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())})
 			err = fmt.Errorf("panicked: %v", r)
+		case errors.Is(err, ErrCrashed) && errors.As(err, &said):
+			err = w.remoteCrash(c, said.CrashPoint())
 		}
 	}()
 	return f()
 }
 
+// remoteCrash: the client crashed at a fault hook; it is down until a
+// restart, as one of ours is after its fuse blew.
+func (w *World) remoteCrash(c *client, point string) error {
+	c.eng, c.batches = nil, nil
+	w.crashed = true
+	w.count(point)
+	c.crashes++
+	return fmt.Errorf("%w at %s", ErrCrashed, point)
+}
+
 func (w *World) remoteEvents(c *client) {
 	for _, e := range c.remote.Events() {
-		w.onEvent(c.id, e)
+		switch e.Kind {
+		case "store_busy", "welcome_withheld":
+			// The client's fault hooks firing: faults, as a local fuse's
+			// callbacks report them.
+			w.count(string(e.Kind))
+			w.stepEvents = append(w.stepEvents, trace.Event{Installation: c.id, Kind: string(e.Kind), Group: e.Group, Fault: true})
+		default:
+			w.onEvent(c.id, e)
+		}
 	}
 }
 

@@ -1597,7 +1597,12 @@ type StreamStepResponse struct {
 	// "seq=7 gap cursor=5" (a pull filled the gap first), "seq=7 ended"
 	// (the group was left); prefixed "resubscribed " when the broken
 	// subscription was opened again first.
-	Result        string `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
+	Result string `protobuf:"bytes,2,opt,name=result,proto3" json:"result,omitempty"`
+	// seq is the delivery taken (0: none); a delivery taken whose
+	// processing failed has a seq and the result "none". cursor is the
+	// cursor it was judged against.
+	Seq           uint64 `protobuf:"varint,3,opt,name=seq,proto3" json:"seq,omitempty"`
+	Cursor        uint64 `protobuf:"varint,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1644,6 +1649,20 @@ func (x *StreamStepResponse) GetResult() string {
 		return x.Result
 	}
 	return ""
+}
+
+func (x *StreamStepResponse) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *StreamStepResponse) GetCursor() uint64 {
+	if x != nil {
+		return x.Cursor
+	}
+	return 0
 }
 
 type SetConsentRequest struct {
@@ -3462,10 +3481,12 @@ const file_intentclient_v1_intentclient_proto_rawDesc = "" +
 	"\x04sent\x18\x02 \x01(\rR\x04sent\"e\n" +
 	"\x19EnsureKeyPackagesResponse\x12,\n" +
 	"\x03ack\x18\x01 \x01(\v2\x1a.mlsim.intentclient.v1.AckR\x03ack\x12\x1a\n" +
-	"\buploaded\x18\x02 \x01(\rR\buploaded\"Z\n" +
+	"\buploaded\x18\x02 \x01(\rR\buploaded\"\x84\x01\n" +
 	"\x12StreamStepResponse\x12,\n" +
 	"\x03ack\x18\x01 \x01(\v2\x1a.mlsim.intentclient.v1.AckR\x03ack\x12\x16\n" +
-	"\x06result\x18\x02 \x01(\tR\x06result\"\x87\x01\n" +
+	"\x06result\x18\x02 \x01(\tR\x06result\x12\x10\n" +
+	"\x03seq\x18\x03 \x01(\x04R\x03seq\x12\x16\n" +
+	"\x06cursor\x18\x04 \x01(\x04R\x06cursor\"\x87\x01\n" +
 	"\x11SetConsentRequest\x12\"\n" +
 	"\finstallation\x18\x01 \x01(\tR\finstallation\x12\x14\n" +
 	"\x05group\x18\x02 \x01(\tR\x05group\x128\n" +
