@@ -38,6 +38,14 @@ func (f *recordsFeed) poll(t *testing.T, id string, final bool) {
 	got, err := f.obs.Poll()
 	require.NoError(t, err)
 	require.NoError(t, f.rec.Add(got...))
+	// Final's late read first: the intents created since the last Delta.
+	ls, err := f.fromStore.LateIntents()
+	require.NoError(t, err)
+	lr, err := f.fromRecords.LateIntents()
+	require.NoError(t, err)
+	if diff := cmp.Diff(ls, lr); diff != "" {
+		t.Fatalf("%s: the records' late intents differ from the store's (-store +records):\n%s", id, diff)
+	}
 	ds, err := f.fromStore.Delta()
 	require.NoError(t, err)
 	dr, err := f.fromRecords.Delta()
