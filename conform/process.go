@@ -81,7 +81,11 @@ func (c Client) start(dir string) (*process, error) {
 	case werr := <-p.done:
 		cancel()
 		<-dialed
-		err = fmt.Errorf("the client exited before answering (%v); its output: %s", werr, tail(p.logs))
+		how := "exit status 0"
+		if werr != nil {
+			how = werr.Error()
+		}
+		err = fmt.Errorf("the client exited before answering (%s); its output: %s", how, tail(p.logs))
 		p.done <- werr
 	}
 	if err != nil {

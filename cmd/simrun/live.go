@@ -101,7 +101,6 @@ func newChildCommands() []*cobra.Command {
 		return &cobra.Command{
 			Use:                role + " [flags]",
 			Short:              short,
-			Hidden:             role == "client",
 			DisableFlagParsing: true,
 			RunE: func(cmd *cobra.Command, args []string) error {
 				if code := live.ChildMain(append([]string{role}, args...), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
