@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -58,7 +59,7 @@ func Dial(ctx context.Context, addr string, timeout time.Duration) (*Driver, err
 		if err == nil {
 			break
 		}
-		if ctx.Err() != nil || status.Code(err) != status.Code(context.DeadlineExceeded) {
+		if ctx.Err() != nil || status.Code(err) != codes.DeadlineExceeded {
 			_ = conn.Close()
 			return nil, fmt.Errorf("client at %s: hello: %w", addr, callError(err))
 		}

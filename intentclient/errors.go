@@ -133,6 +133,17 @@ func (e *CallError) CrashPoint() string {
 	return e.Detail
 }
 
+// ReasonOf is a failed call's reason as a driver reads it (callError): a
+// status straight from a call, or a CallError; "" for no failure and for
+// UNIMPLEMENTED.
+func ReasonOf(err error) Reason {
+	var ce *CallError
+	if errors.As(err, &ce) || errors.As(callError(err), &ce) {
+		return ce.Reason
+	}
+	return ""
+}
+
 // ErrUnimplemented: the client answered UNIMPLEMENTED (it lacks the RPC).
 var ErrUnimplemented = errors.New("unimplemented by the client")
 

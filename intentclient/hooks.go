@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // The fault hooks (feature "fault-hooks", Options.FaultHooks): a driver
@@ -16,7 +18,7 @@ import (
 // hook runs f on the installation's fuse under the lock.
 func (s *Server) hook(id string, f func(in *installation) error) (*pb.AckResponse, error) {
 	if !s.opts.FaultHooks {
-		return nil, Failure(ReasonInvalid, "this client serves no fault hooks (start it with --fault-hooks)")
+		return nil, status.Error(codes.Unimplemented, "this client serves no fault hooks (start it with --fault-hooks)")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

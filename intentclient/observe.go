@@ -31,15 +31,18 @@ func (l *recordLog) poll() (uint64, error) {
 	got, err := l.obs.Poll()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	before := len(l.records)
+	defer func() {
+		if len(l.records) > before {
+			close(l.grew) // wake the streams for what was appended
+			l.grew = make(chan struct{})
+		}
+	}()
 	for _, o := range got {
 		if want := uint64(len(l.records)) + 1; o.Seq != want {
 			return uint64(len(l.records)), fmt.Errorf("observer numbered a record %d, want %d", o.Seq, want)
 		}
 		l.records = append(l.records, ObservationToProto(o))
-	}
-	if len(got) > 0 {
-		close(l.grew)
-		l.grew = make(chan struct{})
 	}
 	return uint64(len(l.records)), err
 }

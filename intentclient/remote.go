@@ -39,7 +39,6 @@ type Remote struct {
 	mu       sync.Mutex
 	buffered []checker.Observation // read from the stream, not yet added
 	streamed uint64                // the last seq read from the stream
-	added    uint64                // the last seq added to Records
 	grew     chan struct{}
 	broke    error // why the stream ended
 	cancel   context.CancelFunc
@@ -142,7 +141,6 @@ func (r *Remote) settle(ack *pb.Ack) error {
 			if err := r.Records.Add(take...); err != nil {
 				return fmt.Errorf("observe %s: %w", r.id, err)
 			}
-			r.added = have
 			return nil
 		}
 		if broke != nil {
@@ -448,7 +446,7 @@ func (r *Remote) UpkeepInto(rep *engine.UpkeepReport) error {
 	*rep = engine.UpkeepReport{Joined: resp.GetJoined()}
 	welcomes := false
 	for _, f := range resp.GetFailures() {
-		st := upkeepFailure(f)
+		st := ParseUpkeepFailure(f)
 		welcomes = welcomes || st.Name == engine.UpkeepProcessWelcomes
 		rep.Steps = append(rep.Steps, st)
 	}
@@ -462,9 +460,10 @@ func (r *Remote) UpkeepInto(rep *engine.UpkeepReport) error {
 	return err
 }
 
-// upkeepFailure reads one of Upkeep's failures: "STEP[ GROUP]: REASON:
-// detail".
-func upkeepFailure(f string) engine.UpkeepStep {
+// ParseUpkeepFailure reads one of Upkeep's failures, "STEP[ GROUP]:
+// REASON: detail", as the step and its error (a CallError: ReasonOf and
+// errors.Is read it).
+func ParseUpkeepFailure(f string) engine.UpkeepStep {
 	step, why, _ := strings.Cut(f, ": ")
 	name, group, _ := strings.Cut(step, " ")
 	err := error(&CallError{Reason: ReasonInternal, Detail: why})

@@ -3,6 +3,7 @@ package intentclient
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -159,6 +160,7 @@ type installation struct {
 	batchN  uint64
 	rng     io.Reader       // its randomness: Options.Random, or its random_seed's stream
 	fuse    *faultwrap.Fuse // with Options.FaultHooks
+	streams *streamTracker  // the current engine object's transport
 	crashed string          // where a fault hook crashed it; "" while running
 }
 
@@ -227,7 +229,9 @@ func (s *Server) start(ctx context.Context, in *installation) error {
 	if err != nil {
 		return err
 	}
-	var t engine.Transport = conn.For(in.id)
+	in.drop()
+	in.streams = &streamTracker{Transport: conn.For(in.id)}
+	var t engine.Transport = in.streams
 	if s.opts.Transport != nil {
 		t = s.opts.Transport(in.id, t)
 	}
@@ -291,14 +295,18 @@ func (s *Server) connect(ctx context.Context, addr string) (*nettransport.Client
 	}
 	c, err := nettransport.Dial(ctx, addr, nettransport.Options{Timeout: s.opts.Timeout, DialOptions: s.opts.DialOptions})
 	if err != nil {
+		if errors.Is(err, nettransport.ErrRejected) {
+			// Another protocol version: no retry will help.
+			return nil, Failure(ReasonInvalid, fmt.Sprintf("topic server %s: %v", addr, err))
+		}
 		return nil, Failure(ReasonNetwork, fmt.Sprintf("topic server %s: %v", addr, err))
 	}
 	s.conns[addr] = c
 	return c, nil
 }
 
-// Restart drops the installation's engine and opens it again from its
-// store, with a new connection's subscriptions.
+// Restart drops the installation's engine, ending its subscriptions, and
+// opens it again from its store (over the same topic server connection).
 func (s *Server) Restart(ctx context.Context, req *pb.InstallationRequest) (*pb.AckResponse, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -306,8 +314,11 @@ func (s *Server) Restart(ctx context.Context, req *pb.InstallationRequest) (*pb.
 	if err != nil {
 		return nil, err
 	}
-	in.eng, in.crashed = nil, ""
+	in.drop()
+	in.crashed = ""
 	if err := s.start(ctx, in); err != nil {
+		// Down until a Restart succeeds: every call says so, cleanly.
+		in.crashed = "restart failed: " + status.Convert(err).Message()
 		return nil, err
 	}
 	ack, err := s.finish(in, nil)
@@ -345,7 +356,8 @@ func (s *Server) call(id string, f func(e *engine.Client) error) (ack *pb.Ack, e
 			if crash, ok := r.(faultwrap.Crash); ok {
 				// A fault hook's crash: the engine object is gone, as in a
 				// process that died there; the store keeps what it committed.
-				in.eng, in.batches, in.crashed = nil, nil, crash.Point
+				in.drop()
+				in.crashed = crash.Point
 				err = Failure(ReasonCrashed, crash.Point)
 			} else if r != nil {
 				err = Failure(ReasonInternal, fmt.Sprintf("panic: %v\n%s", r, debug.Stack()))
@@ -363,7 +375,11 @@ func (s *Server) call(id string, f func(e *engine.Client) error) (ack *pb.Ack, e
 func (s *Server) finish(in *installation, callErr error) (*pb.Ack, error) {
 	through, err := in.log.poll()
 	if err != nil {
-		return nil, Failure(ReasonInternal, fmt.Sprintf("observing %s: %v", in.id, err))
+		msg := fmt.Sprintf("observing %s: %v", in.id, err)
+		if callErr != nil {
+			msg += " (the call itself: " + status.Convert(callErr).Message() + ")"
+		}
+		return nil, Failure(ReasonInternal, msg)
 	}
 	ack := &pb.Ack{ObservedThrough: through, Events: in.events}
 	in.events = nil
@@ -386,6 +402,15 @@ func reply[R protoadapt.MessageV2](resp R, err error) (R, error) {
 		return zero, with.Err()
 	}
 	return zero, err
+}
+
+// drop forgets the installation's engine object and ends its
+// subscriptions.
+func (in *installation) drop() {
+	if in.streams != nil {
+		in.streams.closeAll()
+	}
+	in.eng, in.batches = nil, nil
 }
 
 func checkInstallationID(id string) error {

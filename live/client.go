@@ -18,14 +18,12 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mlsim/mlsim/engine"
 	"github.com/mlsim/mlsim/intentclient"
 	"github.com/mlsim/mlsim/internal/linearize"
 	"github.com/mlsim/mlsim/mlsadapter"
-	"github.com/mlsim/mlsim/nettransport"
 	pb "github.com/mlsim/mlsim/proto/intentclient/v1"
 	"github.com/mlsim/mlsim/store"
 )
@@ -174,7 +172,7 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 		if err == nil {
 			break
 		}
-		if strings.Contains(err.Error(), nettransport.ErrRejected.Error()) || time.Now().After(deadline) {
+		if intentclient.ReasonOf(err) != intentclient.ReasonNetwork || time.Now().After(deadline) {
 			return fail("cannot reach the topic server: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -184,7 +182,9 @@ func startClient(f clientFlags, stderr io.Writer) (*clientProc, int) {
 		_, err := p.srv.Open(ctx, &pb.OpenRequest{Installation: inst, ServerAddress: f.addr, StorePath: paths[i],
 			Options: ClientOptions(f.maxPastEpochs, f.mlsVariant)})
 		cancel()
-		if err != nil && !errors.Is(err, nettransport.ErrNetwork) && !isNetworkStatus(err) {
+		// A network failure is key packages not uploaded yet: the
+		// installation is open all the same, and its upkeep uploads them.
+		if err != nil && intentclient.ReasonOf(err) != intentclient.ReasonNetwork {
 			return fail("installation %s: %v", inst, err)
 		}
 		// A new life knows nothing of its earlier publishes' fate.
@@ -209,14 +209,6 @@ func ClientOptions(maxPastEpochs int, mlsVariant string) *pb.ClientOptions {
 		o.MaxPastEpochs = proto.Uint32(uint32(max(maxPastEpochs, 0)))
 	}
 	return o
-}
-
-// isNetworkStatus: a protocol failure whose reason is the network (an
-// installation whose key packages could not be uploaded is open all the
-// same; its upkeep uploads them).
-func isNetworkStatus(err error) bool {
-	st, ok := status.FromError(err)
-	return ok && strings.HasPrefix(st.Message(), string(intentclient.ReasonNetwork)+": ")
 }
 
 func (p *clientProc) close() {

@@ -97,9 +97,9 @@ func reply(resp interface{ GetAck() *pb.Ack }, err error) Reply {
 	r := Reply{OK: err == nil}
 	if err != nil {
 		r.Err = err.Error()
+		r.Failed = intentclient.ReasonOf(err) == intentclient.ReasonNetwork
 		if st, ok := status.FromError(err); ok {
 			r.Err = st.Message()
-			r.Failed = strings.HasPrefix(st.Message(), string(intentclient.ReasonNetwork)+": ")
 			for _, d := range st.Details() {
 				if partial, ok := d.(interface{ GetAck() *pb.Ack }); ok {
 					resp = partial
@@ -124,7 +124,7 @@ func reply(resp interface{ GetAck() *pb.Ack }, err error) Reply {
 func (c *child) streamStep(ctx context.Context, g *pb.GroupRequest) (Reply, error) {
 	resp, err := c.rpc.StreamStep(ctx, g)
 	var events []string
-	if st, ok := status.FromError(err); ok && strings.HasPrefix(st.Message(), string(intentclient.ReasonNotSubscribed)+": ") {
+	if intentclient.ReasonOf(err) == intentclient.ReasonNotSubscribed {
 		if _, err := c.rpc.Subscribe(ctx, g); err != nil {
 			return reply(nil, err), nil
 		}
@@ -168,9 +168,11 @@ func (c *child) upkeep(ctx context.Context, cmd Command) (Reply, error) {
 			continue
 		}
 		for _, f := range resp.GetFailures() {
-			if strings.Contains(f, ": "+string(intentclient.ReasonNetwork)+": ") {
+			switch intentclient.ReasonOf(intentclient.ParseUpkeepFailure(f).Err) {
+			case intentclient.ReasonNetwork:
 				r.Failed = true
-			} else if !strings.Contains(f, ": "+string(intentclient.ReasonRevoked)+": ") {
+			case intentclient.ReasonRevoked: // the directory's own doing: no failure of the client's
+			default:
 				errs = append(errs, in+": "+f)
 			}
 		}

@@ -3,5 +3,5 @@
 // attributes that tie a child's life to its harness's, and a free
 // loopback port to hand a child.
 //
-// API: [Attr], [FreePort].
+// API: [Attr], [FreePort], [KillGroup].
 package childproc
