@@ -95,13 +95,16 @@ func (c Client) start(dir string) (*process, error) {
 	return p, nil
 }
 
-// stop kills the client (by its pid, SIGKILL: its durable state is its
-// own business) and waits for it.
+// stop kills the client and whatever it started (its process group, by
+// its pid, SIGKILL: its durable state is its own business) and waits for
+// it.
 func (p *process) stop() {
 	if p.driver != nil {
 		_ = p.driver.Close()
 	}
-	_ = p.cmd.Process.Kill()
+	if childproc.KillGroup(p.cmd.Process.Pid) != nil {
+		_ = p.cmd.Process.Kill()
+	}
 	select {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
@@ -115,4 +118,20 @@ func tail(path string) string {
 		b = b[len(b)-2000:]
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// exited reports whether the client ended before the kit stopped it (it
+// crashed or quit in the middle of a script or seed), and how.
+func (p *process) exited() (string, bool) {
+	select {
+	case err := <-p.done:
+		p.done <- err // stop waits for it too
+		how := "exit status 0"
+		if err != nil {
+			how = err.Error()
+		}
+		return fmt.Sprintf("the client exited during the run (%s); its output: %s", how, tail(p.logs)), true
+	default:
+		return "", false
+	}
 }

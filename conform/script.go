@@ -83,6 +83,11 @@ func RunScript(c Client, sf scenarios.ScriptFile, workDir string) (res ScriptRes
 		}
 	}
 	res.Properties, res.Violations = verdict(rep.World.Result())
+	if why, gone := proc.exited(); gone {
+		// What followed its death is the kit talking to no one: not a
+		// verdict on the client's behaviour.
+		res.Status, res.Why = Broken, why
+	}
 	return res
 }
 

@@ -1,19 +1,17 @@
 package conform
 
 import (
-	"context"
-	"strconv"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/mlsim/mlsim/engine"
 	topicv1 "github.com/mlsim/mlsim/proto/topic/v1"
 	"github.com/mlsim/mlsim/sim"
+	"github.com/mlsim/mlsim/topicd"
 )
 
 // Streams of a remote installation. In the simulator a stream-step takes
@@ -64,7 +62,11 @@ type subscription struct {
 	after uint64
 	ms    engine.Stream // memnet's subscription; nil until the world opens it
 	out   chan delivery // unbuffered: a hand-off is in the handler's hands
-	gone  chan struct{} // closed when the handler returns
+	// held is a delivery taken from memnet that the handler did not take
+	// in time: the next letOut hands it again before pulling another, so
+	// a slow handler loses nothing.
+	held *delivery
+	gone chan struct{} // closed when the handler returns
 }
 
 // delivery is an envelope, or the error that breaks the stream.
@@ -100,7 +102,7 @@ func (h *streamHub) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamSe
 func (h *streamHub) serve(ss grpc.ServerStream) error {
 	// topicd's guard does not run for a call it does not handle: check
 	// the version as it does.
-	if err := checkTopicVersion(ss.Context()); err != nil {
+	if err := topicd.CheckVersion(ss.Context()); err != nil {
 		return err
 	}
 	var req topicv1.SubscribeRequest
@@ -212,6 +214,10 @@ func (h *streamHub) pull(ts *topicStreams) (*subscription, delivery, bool) {
 	if sub == nil || sub.ms == nil {
 		return nil, delivery{}, false
 	}
+	if d := sub.held; d != nil {
+		sub.held = nil
+		return sub, *d, true
+	}
 	env, ok, err := sub.ms.Next()
 	if err != nil {
 		ts.cur = nil
@@ -222,8 +228,8 @@ func (h *streamHub) pull(ts *topicStreams) (*subscription, delivery, bool) {
 
 // hand gives d to sub's handler and counts it untaken (the world's
 // goroutine, lock held, released while handing); false when the handler
-// is gone (the delivery is lost with the stream) or did not take it in
-// time.
+// is gone (the delivery goes with the stream, as a closed stream's do) or
+// did not take it in time (it is held for the next hand-off).
 func (h *streamHub) hand(ts *topicStreams, sub *subscription, d delivery) bool {
 	h.lock.Unlock()
 	timer := time.NewTimer(streamPatience)
@@ -236,8 +242,11 @@ func (h *streamHub) hand(ts *topicStreams, sub *subscription, d delivery) bool {
 	}
 	timer.Stop()
 	h.lock.Lock()
-	if handed {
+	switch {
+	case handed:
 		ts.untaken++
+	case d.err == nil && !isClosed(sub.gone):
+		sub.held = &d
 	}
 	return handed
 }
@@ -257,14 +266,11 @@ func (h *streamHub) letOut(ts *topicStreams) (refusal error) {
 	return nil
 }
 
-// checkTopicVersion refuses a caller of another protocol version, as
-// topicd's guard does for the calls it serves.
-func checkTopicVersion(ctx context.Context) error {
-	md, _ := metadata.FromIncomingContext(ctx)
-	got := md.Get(topicv1.VersionKey)
-	if want := strconv.Itoa(int(topicv1.Current)); len(got) != 1 || got[0] != want {
-		return status.Errorf(codes.FailedPrecondition, "protocol version mismatch: the client sent %q, the endpoint speaks version %s",
-			got, want)
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
-	return nil
 }

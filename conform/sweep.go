@@ -80,6 +80,10 @@ func RunSeed(c Client, p sim.Params, seed uint64, workDir string) (run results.C
 	remote := &remoteWorld{proc: proc, dir: dir, seed: seed}
 	defer remote.close()
 	res, err := sim.RunRemote(p, seed, remote)
+	if why, gone := proc.exited(); gone {
+		run.Status, run.Why = Broken, why
+		return run
+	}
 	if err != nil {
 		run.Status, run.Why = Broken, err.Error()
 		if errors.Is(err, sim.ErrUnsupported) {

@@ -63,8 +63,9 @@ func (e localEngine) BeginSync(group string, limit int) (SyncBatch, error) {
 // Remote hosts a world's installations in a client under test (the
 // conformance kit, package conform): the world drives them through the
 // protocol and the checker reads their observation records. Commands
-// that need the client's insides (arm-crash, store-busy, withhold) are
-// not played: the run stops with ErrUnsupported.
+// that need the client's insides (arm-crash, store-busy, withhold) go
+// through its fault hooks; a client that lacks one answers UNIMPLEMENTED
+// and the run stops with ErrUnsupported. A store fixture is not played.
 type Remote interface {
 	// Open creates installation id in the client under test, which
 	// reaches the world's network through t: the installation's own

@@ -30,7 +30,7 @@ func guardedDesc(pending *undecoded) *grpc.ServiceDesc {
 		d.Methods = append(d.Methods, grpc.MethodDesc{
 			MethodName: m.MethodName,
 			Handler: func(srv any, ctx context.Context, dec func(any) error, ic grpc.UnaryServerInterceptor) (any, error) {
-				if err := checkVersion(ctx); err != nil {
+				if err := CheckVersion(ctx); err != nil {
 					return nil, err
 				}
 				return handler(srv, ctx, func(req any) error {
@@ -49,7 +49,7 @@ func guardedDesc(pending *undecoded) *grpc.ServiceDesc {
 	for _, sd := range topicv1.TopicService_ServiceDesc.Streams {
 		handler := sd.Handler
 		sd.Handler = func(srv any, stream grpc.ServerStream) error {
-			if err := checkVersion(stream.Context()); err != nil {
+			if err := CheckVersion(stream.Context()); err != nil {
 				return err
 			}
 			return handler(srv, guardedStream{ServerStream: stream, pending: pending})
@@ -76,7 +76,11 @@ func (g guardedStream) RecvMsg(m any) error {
 	return nil
 }
 
-func checkVersion(ctx context.Context) error {
+// CheckVersion refuses a caller that did not send this server's protocol
+// version (FAILED_PRECONDITION), as the guard does before every call; a
+// harness that serves a call itself (the conformance kit's Subscribe)
+// checks it the same way.
+func CheckVersion(ctx context.Context) error {
 	md, _ := metadata.FromIncomingContext(ctx)
 	got := md.Get(topicv1.VersionKey)
 	want := strconv.Itoa(int(topicv1.Current))

@@ -34,7 +34,13 @@ func (r *Runner) HuntOverProtocol(m Mutant) (out Outcome) {
 		return out
 	}
 	for _, s := range c.Scripts {
-		if s.Status == "failed" || s.Status == "error" {
+		if s.Status == "error" {
+			// The kit could not judge it (the client died, would not
+			// start, hung): no catch.
+			out.Status, out.Detail = "broken", s.Name+": "+s.Why
+			return out
+		}
+		if s.Status == "failed" {
 			out.Status, out.ByScripts = "caught", true
 			out.Property, out.Detail = firstOf(s.Properties, "scripts"), fmt.Sprintf("%s line %d %s: want %q, got %q",
 				s.Name, s.Line, s.Command, s.Expected, s.Got)
@@ -51,8 +57,12 @@ func (r *Runner) HuntOverProtocol(m Mutant) (out Outcome) {
 			return out
 		}
 		for _, run := range c.Sweep.Runs {
-			if run.Status == "passed" {
+			switch run.Status {
+			case "passed":
 				continue
+			case "error":
+				out.Status, out.Detail = "broken", fmt.Sprintf("seed %d: %s", run.Seed, run.Why)
+				return out
 			}
 			out.Status, out.FirstSeed, out.SeedsToDetect = "caught", run.Seed, int(run.Seed)
 			out.Property, out.Detail = firstOf(run.Properties, "error"), run.Why
