@@ -120,8 +120,22 @@ func tail(path string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// exited reports whether the client ended before the kit stopped it (it
-// crashed or quit in the middle of a script or seed), and how.
+// unjudgeable says why a run against this client cannot be judged: it
+// ended before the kit stopped it (it crashed or quit in the middle of a
+// script or seed), or a call got no answer in time (it may still be
+// running it, so what followed was not the world's order of calls).
+func (p *process) unjudgeable() (string, bool) {
+	if why, gone := p.exited(); gone {
+		return why, true
+	}
+	if n := p.driver.Hung(); n > 0 {
+		return fmt.Sprintf("%d call(s) got no answer within the deadline; its output: %s", n, tail(p.logs)), true
+	}
+	return "", false
+}
+
+// exited reports whether the client ended before the kit stopped it, and
+// how.
 func (p *process) exited() (string, bool) {
 	select {
 	case err := <-p.done:

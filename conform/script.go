@@ -83,7 +83,7 @@ func RunScript(c Client, sf scenarios.ScriptFile, workDir string) (res ScriptRes
 		}
 	}
 	res.Properties, res.Violations = verdict(rep.World.Result())
-	if why, gone := proc.exited(); gone {
+	if why, gone := proc.unjudgeable(); gone {
 		// What followed its death is the kit talking to no one: not a
 		// verdict on the client's behaviour.
 		res.Status, res.Why = Broken, why

@@ -80,7 +80,7 @@ func RunSeed(c Client, p sim.Params, seed uint64, workDir string) (run results.C
 	remote := &remoteWorld{proc: proc, dir: dir, seed: seed}
 	defer remote.close()
 	res, err := sim.RunRemote(p, seed, remote)
-	if why, gone := proc.exited(); gone {
+	if why, gone := proc.unjudgeable(); gone {
 		run.Status, run.Why = Broken, why
 		return run
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -26,7 +27,13 @@ type Driver struct {
 	rpc     pb.IntentClientServiceClient
 	timeout time.Duration
 	hello   *pb.HelloResponse
+	hung    atomic.Int64 // calls that got no answer within timeout
 }
+
+// Hung is how many calls got no answer within the driver's deadline: the
+// client may still be carrying them out, so what followed is not a
+// sequence of calls it answered in order.
+func (d *Driver) Hung() int64 { return d.hung.Load() }
 
 // Dial connects to the client at addr (loopback: plaintext) and says
 // Hello, retrying until ready or ctx ends: a client just started may not
@@ -100,6 +107,7 @@ func do[R interface{ GetAck() *pb.Ack }](d *Driver, call func(ctx context.Contex
 		}
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		d.hung.Add(1)
 		return r, ack, fmt.Errorf("%w: the client did not answer within %s", ErrHung, d.timeout)
 	}
 	return r, ack, callError(err)
