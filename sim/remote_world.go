@@ -69,12 +69,12 @@ func (w *World) createRemote(id string) error {
 }
 
 // restartRemote is a restart of a remote installation: the client drops
-// what it holds in memory and re-opens from its durable state.
+// what it holds in memory and re-opens from its durable state. It runs
+// under guardRemote (reopen), which reports the call's events.
 func (w *World) restartRemote(c *client) error {
 	w.net.Disconnect(c.id)
 	w.calls.Restarted(c.id)
 	err := c.remote.Restart()
-	w.remoteEvents(c)
 	if err != nil {
 		return err
 	}
