@@ -29,7 +29,8 @@ const (
 	ReasonVersion       Reason = "version"        // FAILED_PRECONDITION: another protocol version
 	ReasonUnknownGroup  Reason = "unknown_group"  // NOT_FOUND: the installation holds no such group
 	ReasonUnknownInst   Reason = "unknown_installation"
-	ReasonCrashed       Reason = "crashed"    // ABORTED: a fault hook crashed the installation (detail: where)
+	ReasonSelfRemoval   Reason = "self_removal" // FAILED_PRECONDITION: a removal naming one's own account (leaving is not in v1)
+	ReasonCrashed       Reason = "crashed"      // ABORTED: a fault hook crashed the installation (detail: where)
 	ReasonStoreBusy     Reason = "store_busy" // ABORTED: a store transaction failed to commit (transient)
 	ReasonInvalid       Reason = "invalid"    // INVALID_ARGUMENT: the request itself is wrong
 	ReasonInternal      Reason = "internal"   // INTERNAL: anything else, the client's own failure
@@ -41,7 +42,7 @@ var reasonCodes = map[Reason]codes.Code{
 	ReasonNotSubscribed: codes.FailedPrecondition, ReasonRevoked: codes.FailedPrecondition,
 	ReasonVersion: codes.FailedPrecondition, ReasonUnknownGroup: codes.NotFound,
 	ReasonUnknownInst: codes.NotFound, ReasonInvalid: codes.InvalidArgument, ReasonInternal: codes.Internal,
-	ReasonCrashed: codes.Aborted, ReasonStoreBusy: codes.Aborted,
+	ReasonCrashed: codes.Aborted, ReasonStoreBusy: codes.Aborted, ReasonSelfRemoval: codes.FailedPrecondition,
 }
 
 // Failure builds a failed call's status: the reason's code, and a message
@@ -77,6 +78,8 @@ func statusOf(err error) error {
 		r = ReasonRevoked
 	case errors.Is(err, faultwrap.ErrStoreBusy):
 		r = ReasonStoreBusy
+	case errors.Is(err, engine.ErrSelfRemoval):
+		r = ReasonSelfRemoval
 	default:
 		if _, ours := err.(interface{ GRPCStatus() *status.Status }); ours {
 			return err // a Failure of ours, not wrapped in anything
@@ -120,6 +123,8 @@ func (e *CallError) Unwrap() error {
 		return faultwrap.ErrCrashed
 	case ReasonStoreBusy:
 		return faultwrap.ErrStoreBusy
+	case ReasonSelfRemoval:
+		return engine.ErrSelfRemoval
 	}
 	return nil
 }

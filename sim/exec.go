@@ -137,6 +137,9 @@ func outcome(err error) string {
 	case errors.Is(err, engine.ErrRevoked):
 		// The directory's refusal, whatever the transport's words for it.
 		return "err=revoked"
+	case errors.Is(err, engine.ErrSelfRemoval):
+		// A refusal any client makes in its own words: named, not quoted.
+		return "err=self_removal"
 	}
 	return "err=" + strings.ReplaceAll(err.Error(), "\n", " ")
 }

@@ -34,6 +34,12 @@ func invalidErr(format string, args ...any) error {
 	return status.Error(codes.InvalidArgument, "invalid: "+fmt.Sprintf(format, args...))
 }
 
+// selfRemovalErr: a removal naming the installation's own account, which
+// the protocol names with its own reason word.
+func selfRemovalErr(format string, args ...any) error {
+	return status.Error(codes.FailedPrecondition, "self_removal: "+fmt.Sprintf(format, args...))
+}
+
 func internalErr(format string, args ...any) error {
 	return status.Error(codes.Internal, "internal: "+fmt.Sprintf(format, args...))
 }

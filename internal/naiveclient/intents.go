@@ -86,7 +86,7 @@ func (s *Server) RemoveMembers(_ context.Context, req *pb.MembersRequest) (*pb.I
 		func(in *installation) error {
 			for _, a := range accounts {
 				if a == in.account {
-					return invalidErr("cannot remove one's own account %s", a)
+					return selfRemovalErr("cannot remove one's own account %s", a)
 				}
 			}
 			return checkAccounts(accounts)
