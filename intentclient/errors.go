@@ -31,9 +31,9 @@ const (
 	ReasonUnknownInst   Reason = "unknown_installation"
 	ReasonSelfRemoval   Reason = "self_removal" // FAILED_PRECONDITION: a removal naming one's own account (leaving is not in v1)
 	ReasonCrashed       Reason = "crashed"      // ABORTED: a fault hook crashed the installation (detail: where)
-	ReasonStoreBusy     Reason = "store_busy" // ABORTED: a store transaction failed to commit (transient)
-	ReasonInvalid       Reason = "invalid"    // INVALID_ARGUMENT: the request itself is wrong
-	ReasonInternal      Reason = "internal"   // INTERNAL: anything else, the client's own failure
+	ReasonStoreBusy     Reason = "store_busy"   // ABORTED: a store transaction failed to commit (transient)
+	ReasonInvalid       Reason = "invalid"      // INVALID_ARGUMENT: the request itself is wrong
+	ReasonInternal      Reason = "internal"     // INTERNAL: anything else, the client's own failure
 )
 
 var reasonCodes = map[Reason]codes.Code{
