@@ -39,8 +39,17 @@ type tableRows struct {
 
 // Image copies an in-memory store. Call it between transactions.
 func (d *DB) Image() (Image, error) {
+	img, err := d.image()
+	d.used()
+	return img, err
+}
+
+func (d *DB) image() (Image, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.wakeLocked(); err != nil {
+		return Image{}, err
+	}
 	if d.st.conn == nil {
 		return Image{}, errClosed
 	}

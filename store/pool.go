@@ -44,11 +44,32 @@ func takeIdle() (statements, bool) {
 
 // giveBack empties the store and keeps its connection if there is room;
 // it reports whether it did (otherwise the caller closes it).
-func (d *DB) giveBack() bool {
+func (d *DB) giveBack() bool { return d.keep(d.empty) }
+
+// giveBackFilled is giveBack for a store whose tables' rows were just
+// read (hibernate.go): only the tables that hold rows are emptied.
+func (d *DB) giveBackFilled(tables []tableLayout, filled []bool) bool {
+	return d.keep(func() error {
+		return d.transactLocked(func(tx engine.Tx) error {
+			for i, t := range tables {
+				if filled[i] {
+					if _, err := tx.Exec(t.empty); err != nil {
+						return fmt.Errorf("empty %s: %w", t.name, err)
+					}
+				}
+			}
+			return resetSequences(tx)
+		}, true)
+	})
+}
+
+// keep empties the store with empty and keeps its connection if there is
+// room; it reports whether it did.
+func (d *DB) keep(empty func() error) bool {
 	idle.mu.Lock()
 	full := len(idle.conns) >= maxIdle
 	idle.mu.Unlock()
-	if full || d.empty() != nil {
+	if full || empty() != nil {
 		return false
 	}
 	idle.mu.Lock()
@@ -80,16 +101,24 @@ func (d *DB) empty() error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, name := range append(tables, "sqlite_sequence") {
+		for _, name := range tables {
 			if _, err := tx.Exec(fmt.Sprintf(`DELETE FROM %q`, name)); err != nil {
 				return fmt.Errorf("empty %s: %w", name, err)
 			}
 		}
-		for _, s := range template.sequences {
-			if _, err := tx.Exec(`INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)`, s.name, s.seq); err != nil {
-				return fmt.Errorf("restore sqlite_sequence: %w", err)
-			}
-		}
-		return nil
+		return resetSequences(tx)
 	}, true)
+}
+
+// resetSequences sets the AUTOINCREMENT counters back to the image's.
+func resetSequences(tx engine.Tx) error {
+	if _, err := tx.Exec(`DELETE FROM sqlite_sequence`); err != nil {
+		return fmt.Errorf("empty sqlite_sequence: %w", err)
+	}
+	for _, s := range template.sequences {
+		if _, err := tx.Exec(`INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)`, s.name, s.seq); err != nil {
+			return fmt.Errorf("restore sqlite_sequence: %w", err)
+		}
+	}
+	return nil
 }

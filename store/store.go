@@ -1,6 +1,7 @@
 package store
 
 import (
+	"container/list"
 	"context"
 	"embed"
 	"errors"
@@ -24,6 +25,16 @@ type DB struct {
 	st      statements
 	version uint64 // transactions committed through this DB
 	memory  bool   // an in-memory store: its connection is reused (pool.go)
+
+	// Hibernation (hibernate.go): the store's Hibernation, if any, its
+	// place in that Hibernation's list while awake, and its packed rows
+	// while asleep (then st holds no connection).
+	hib    *Hibernation
+	elem   *list.Element // guarded by hib.mu
+	asleep []byte
+
+	// onCommit is called after every committed transaction (OnCommit).
+	onCommit []func()
 }
 
 var _ engine.Store = (*DB)(nil)
@@ -69,8 +80,13 @@ func openUnmigrated(dsn string) (*DB, error) {
 
 // Close closes the database.
 func (d *DB) Close() error {
+	d.forget()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.asleep != nil && d.hib != nil {
+		d.hib.asleepBytes.Add(-int64(len(d.asleep)))
+	}
+	d.asleep = nil
 	if d.st.conn == nil {
 		return nil // closed already
 	}
@@ -150,8 +166,17 @@ func (d *DB) View(fn func(engine.Tx) error) error {
 	if !d.memory {
 		return d.transact(fn, false)
 	}
+	err := d.view(fn)
+	d.used()
+	return err
+}
+
+func (d *DB) view(fn func(engine.Tx) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.wakeLocked(); err != nil {
+		return err
+	}
 	if d.st.conn == nil {
 		return errClosed
 	}
@@ -162,13 +187,32 @@ func (d *DB) View(fn func(engine.Tx) error) error {
 
 // transact rolls back if fn fails or panics (a simulated crash), so the
 // one connection is free for the restarted client.
-func (d *DB) transact(fn func(engine.Tx) error, commit bool) (err error) {
+func (d *DB) transact(fn func(engine.Tx) error, commit bool) error {
+	err := d.transactUnlocking(fn, commit)
+	d.used()
+	return err
+}
+
+// transactUnlocking runs a transaction of the store's user: a commit
+// counts in the version and is told to OnCommit's functions (the store's
+// own transactions, emptying and waking, are neither).
+func (d *DB) transactUnlocking(fn func(engine.Tx) error, commit bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.transactLocked(fn, commit)
+	if err := d.transactLocked(fn, commit); err != nil || !commit {
+		return err
+	}
+	d.version++
+	for _, fn := range d.onCommit {
+		fn()
+	}
+	return nil
 }
 
 func (d *DB) transactLocked(fn func(engine.Tx) error, commit bool) (err error) {
+	if err := d.wakeLocked(); err != nil {
+		return err
+	}
 	if d.st.conn == nil {
 		return errClosed
 	}
@@ -195,8 +239,19 @@ func (d *DB) transactLocked(fn func(engine.Tx) error, commit bool) (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	done = true
-	d.version++
 	return nil
+}
+
+// OnCommit has fn called after every transaction committed through the
+// store from now on, with the store's lock held: fn must not use the
+// store. A reader that keeps many stores learns which changed without
+// asking each (Version) after every step; in a world of thousands of
+// installations asking each was most of a step's time
+// (docs/PERFORMANCE.md).
+func (d *DB) OnCommit(fn func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.onCommit = append(d.onCommit, fn)
 }
 
 var errClosed = errors.New("store is closed")
