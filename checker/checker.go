@@ -37,6 +37,11 @@ type Checker struct {
 	cfg     Config
 	clients []*client // in the order attached
 	byID    map[string]*client
+	// polled are the clients a Step asks for their version (in the order
+	// attached); a Watched store's client is read only once it is in
+	// changed (watch.go).
+	polled  []*client
+	changed []*client
 	auth    map[groupEpoch]authSeen // first authenticator seen per (group, epoch)
 	copies  copies
 	found   []Violation
@@ -58,7 +63,10 @@ type authSeen struct {
 // client is what the checker has seen of one installation.
 type client struct {
 	id        string
+	index     int // its place in Checker.clients
 	src       source
+	watched   bool   // src says when it commits (Watched)
+	pending   bool   // in Checker.changed
 	read      bool   // read at least once
 	version   uint64 // the source's version at the last read (when it counts them)
 	mark      mark
@@ -95,12 +103,14 @@ func (c *Checker) AttachRecords(installation string, r *Records) { c.attach(inst
 func (c *Checker) attach(installation string, src source) {
 	if v := c.byID[installation]; v != nil {
 		v.src, v.read = src, false
+		c.watch(v)
 		return
 	}
-	v := &client{id: installation, src: src, positions: map[string]Position{}, lastEntry: map[string]uint64{},
+	v := &client{id: installation, index: len(c.clients), src: src, positions: map[string]Position{}, lastEntry: map[string]uint64{},
 		lastMsg: map[string]uint64{}, ids: map[string]uint64{}, intents: map[int64]*intentSeen{}, waiting: map[string][]int64{}}
 	c.clients = append(c.clients, v)
 	c.byID[installation] = v
+	c.watch(v)
 }
 
 // Violations returns everything found so far, in the order found.
@@ -126,13 +136,15 @@ func (c *Checker) Step(step int, calls []Call) error {
 		d Delta
 	}
 	var reads []read
-	for _, v := range c.clients {
+	due := c.due()
+	for i, v := range due {
 		version, versioned := v.src.version()
 		if versioned && v.read && version == v.version {
 			continue // nothing committed since the last read
 		}
 		d, m, err := v.src.delta(v.mark)
 		if err != nil {
+			c.markChanged(due[i:]...) // still unread: the next Step tries again
 			return sourceError(v.id, err)
 		}
 		v.mark, v.read, v.version = m, true, version

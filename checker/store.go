@@ -20,6 +20,17 @@ type Versioned interface {
 	Version() uint64
 }
 
+// Watched is a Versioned store that also says when it commits: the
+// checker then asks it for its version only after it did, instead of
+// asking every store after every step (in a world of thousands of
+// installations, asking was most of a step's time: docs/PERFORMANCE.md).
+type Watched interface {
+	Versioned
+	// Watch has changed called after every commit from now on; changed
+	// must not use the store.
+	Watch(changed func())
+}
+
 // Querier runs a read-only SQL query.
 type Querier interface {
 	Query(query string, args ...any) (Rows, error)

@@ -49,6 +49,9 @@ type checkedStore struct{ db *store.DB }
 
 func (s checkedStore) Version() uint64 { return s.db.Version() }
 
+// Watch tells the checker when the store commits (checker.Watched).
+func (s checkedStore) Watch(changed func()) { s.db.OnCommit(changed) }
+
 func (s checkedStore) Read(fn func(checker.Querier) error) error {
 	return s.db.View(func(tx engine.Tx) error { return fn(querier{tx}) })
 }
