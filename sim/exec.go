@@ -63,15 +63,7 @@ func (w *World) Do(c Cmd) (string, error) {
 // read from the stores that committed something since it was last read.
 func (w *World) afterStep() {
 	w.checkStep()
-	for _, id := range w.names {
-		c := w.clients[id]
-		if c.eng == nil || (c.groupsRead && c.groupsVersion == c.version()) {
-			continue
-		}
-		if groups, err := c.eng.Groups(); err == nil {
-			w.held[id], c.groupsVersion, c.groupsRead = groups, c.version(), true
-		}
-	}
+	w.readGroups()
 }
 
 // client returns a running installation, or why it cannot act.

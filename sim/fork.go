@@ -65,6 +65,7 @@ func (k *Checkpoint) Fork() (*World, error) {
 		lastStats: w.lastStats,
 		calls:     &observe.Recorder{Step: w.calls.Step},
 		meter:     &mlsadapter.Meter{Calls: w.meter.Calls, Total: w.meter.Total},
+		hib:       store.NewHibernation(w.hib.Capacity()),
 	}
 	var err error
 	// Every store first, so that the checker's references to them (and
@@ -76,13 +77,20 @@ func (k *Checkpoint) Fork() (*World, error) {
 			nw.Close()
 			return nil, fmt.Errorf("fork: %s: %w", id, ierr)
 		}
+		if ierr := db.Hibernate(nw.hib); ierr != nil {
+			_ = db.Close()
+			nw.Close()
+			return nil, fmt.Errorf("fork: %s: %w", id, ierr)
+		}
 		cp.Replace(c.db, db)
 		rng := *c.rng
 		nc := &client{id: c.id, account: c.account, db: db, rng: &rng, gen: c.gen, crashes: c.crashes,
 			welcomesSeen: c.welcomesSeen, mayHaveWelcomes: c.mayHaveWelcomes,
-			snap: c.snap, snapVersion: c.snapVersion, groupsRead: c.groupsRead, groupsVersion: c.groupsVersion}
+			snap: c.snap, snapVersion: c.snapVersion, groupsRead: c.groupsRead, groupsVersion: c.groupsVersion,
+			index: c.index}
 		nw.clients[id] = nc
 		nw.names = append(nw.names, id)
+		nw.watchGroups(nc) // due once: a read that finds the version unchanged costs nothing
 	}
 	dup(cp, &nw.sched, w.sched, &err)
 	dup(cp, &nw.net, w.net, &err)
@@ -109,6 +117,7 @@ func (k *Checkpoint) Fork() (*World, error) {
 		nw.Close()
 		return nil, fmt.Errorf("fork: %w", err)
 	}
+	nw.check.Rewatch() // the copied checker, with the copied stores
 	for _, id := range nw.names {
 		c, old := nw.clients[id], w.clients[id]
 		if old.fuse != nil && old.fuse.Withhold {

@@ -59,8 +59,10 @@ func (w *World) createRemote(id string) error {
 		}
 		return fmt.Errorf("open %s: %w", id, err)
 	}
+	c.index = len(w.names)
 	w.clients[id] = c
 	w.names = append(w.names, id)
+	w.watchGroups(c)
 	c.remote, c.eng, c.gen = rc, rc, 1
 	c.mayHaveWelcomes = true // as a local open says of every start
 	w.check.AttachRecords(id, rc.Records())

@@ -50,6 +50,8 @@ type client struct {
 	// The groups it holds (World.held) were read at this store version.
 	groupsRead    bool
 	groupsVersion uint64
+	index         int  // its place in World.names
+	groupsDue     bool // in World.groupsDue
 }
 
 type openBatch struct {
@@ -96,6 +98,12 @@ type World struct {
 	calls      *observe.Recorder // the step's network calls, for the checker
 	meter      *mlsadapter.Meter
 	remote     Remote // nil: every installation is our engine, in this process
+	// hib keeps at most so many of the installations' stores awake (a
+	// connection each); the rest sleep as packed rows (store.Hibernation).
+	hib *store.Hibernation
+	// groupsDue are the clients whose groups (held) may have changed: a
+	// step looks at those only, not at every client (groups.go).
+	groupsDue []*client
 	// unsupported is set when a remote client could not play the step
 	// (ErrUnsupported): Do returns it instead of the step's output.
 	unsupported error
@@ -136,6 +144,7 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 		held:      map[string][]string{},
 		calls:     &observe.Recorder{},
 		meter:     &mlsadapter.Meter{},
+		hib:       store.NewHibernation(DefaultAwakeStores),
 	}
 	w.check = checker.New(checker.Config{MaxPastEpochs: engine.PastEpochWindow(p.MaxPastEpochs), Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
 	for i := 0; i < p.Accounts; i++ {
@@ -202,12 +211,17 @@ func (w *World) createInstallation(id string) error {
 	if err != nil {
 		return err
 	}
-	c := &client{id: id, account: engine.AccountOf(id), db: db, rng: detrand.New(w.seed, "crypto/"+id)}
+	if err := db.Hibernate(w.hib); err != nil {
+		_ = db.Close()
+		return err
+	}
+	c := &client{id: id, account: engine.AccountOf(id), db: db, rng: detrand.New(w.seed, "crypto/"+id), index: len(w.names)}
 	if !contains(w.accounts, c.account) {
 		w.accounts = append(w.accounts, c.account)
 	}
 	w.clients[id] = c
 	w.names = append(w.names, id)
+	w.watchGroups(c)
 	w.check.Attach(id, observe.Store(db))
 	if err := w.open(c); err != nil {
 		return err
