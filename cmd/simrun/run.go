@@ -38,6 +38,7 @@ func newRunCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			tuneGC(sc)
 			if traceOut != "" {
 				if err := checkOutFile("--trace-out", traceOut); err != nil {
 					return err

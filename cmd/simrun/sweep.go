@@ -57,6 +57,7 @@ func newSweepCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			tuneGC(sc)
 			list, err := runner.ParseSeeds(seeds)
 			if err != nil {
 				return usageError{err}

@@ -30,6 +30,7 @@ func newWorkerCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			tuneGC(sc)
 			return runner.ServeWorker(sc, steps, ratio, cmd.InOrStdin(), cmd.OutOrStdout(), dieAtHook())
 		},
 	}
