@@ -26,3 +26,6 @@ func RunAwake(p Params, seed uint64, awake int) (*Result, store.HibernationStats
 	}
 	return res, world.StoreStats(), err
 }
+
+// AwakeStores is how many stores a world of p keeps awake.
+func AwakeStores(p Params) int { return awakeStores(p) }

@@ -6,18 +6,30 @@ import (
 	"github.com/mlsim/mlsim/store"
 )
 
-// DefaultAwakeStores is how many installations' stores a world keeps
-// awake, each with its own SQLite connection; the rest sleep as packed
-// rows and wake on their next transaction (store.Hibernation). Every
-// built-in scenario fits inside it at its own size (large-world has
-// 1,000 installations), so only a scaled-up world sleeps stores. An awake
-// store costs about a megabyte, a sleeping one what its rows take (tens
-// of kilobytes), and a wake with its sleep about a millisecond and a
-// half: with fewer awake, large-world at scale 1 took half the memory and
-// twice the time (docs/PERFORMANCE.md has the figures).
+// A world keeps its installations' stores awake, each with its own
+// SQLite connection, while they fit; the rest sleep as packed rows and
+// wake on their next transaction (store.Hibernation). An awake store
+// costs about a megabyte, a sleeping one what its rows take (15–30 KB in
+// large-world), and a sleep with its wake about a millisecond and a half.
+// So a world of up to AllAwakeInstallations keeps every store awake (every
+// built-in scenario at scale 1, large-world's 1,000 included: with fewer
+// awake it took half the memory and twice the time), and a larger one
+// keeps LargeWorldAwakeStores: at ten times large-world, 1,024 awake took
+// 3.4 GB for 6% less time than 256 (docs/PERFORMANCE.md has the figures).
 // Sleeping changes no behaviour: TestSleepingStoresChangeNoTrace runs
 // seeds with two stores awake and compares trace hashes.
-const DefaultAwakeStores = 1024
+const (
+	AllAwakeInstallations = 1024
+	LargeWorldAwakeStores = 256
+)
+
+// awakeStores is how many stores a world of these parameters keeps awake.
+func awakeStores(p Params) int {
+	if n := max(p.MaxInstallations, p.Accounts*p.InstallsPer); n > AllAwakeInstallations {
+		return LargeWorldAwakeStores
+	}
+	return AllAwakeInstallations
+}
 
 // SetAwakeStores changes how many stores the world keeps awake (at least
 // 1). Call it before the world has installations.

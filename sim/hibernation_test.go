@@ -32,3 +32,14 @@ func TestSleepingStoresChangeNoTrace(t *testing.T) {
 		}
 	}
 }
+
+// Every built-in scenario keeps all its stores awake at its own size; ten
+// times large-world keeps 256.
+func TestOnlyLargerWorldsSleepStores(t *testing.T) {
+	for _, name := range []string{"default", "big-group", "large-world"} {
+		require.Equal(t, sim.AllAwakeInstallations, sim.AwakeStores(scenario(t, name).Params), name)
+	}
+	p := scenario(t, "large-world").Params
+	p.Accounts, p.MaxInstallations, p.Groups = p.Accounts*10, p.MaxInstallations*10, p.Groups*10
+	require.Equal(t, sim.LargeWorldAwakeStores, sim.AwakeStores(p))
+}

@@ -144,7 +144,7 @@ func NewWorld(p Params, seed uint64) (*World, error) {
 		held:      map[string][]string{},
 		calls:     &observe.Recorder{},
 		meter:     &mlsadapter.Meter{},
-		hib:       store.NewHibernation(DefaultAwakeStores),
+		hib:       store.NewHibernation(awakeStores(p)),
 	}
 	w.check = checker.New(checker.Config{MaxPastEpochs: engine.PastEpochWindow(p.MaxPastEpochs), Log: observe.Log(w.net), Directory: observe.Directory(w.net)})
 	for i := 0; i < p.Accounts; i++ {
