@@ -219,6 +219,29 @@ var layout struct {
 	err    error
 }
 
+// layoutOf reads a table's columns and builds its statements.
+func layoutOf(s *statements, name string) (tableLayout, error) {
+	cols, alias, err := columns(s, name)
+	if err != nil {
+		return tableLayout{}, err
+	}
+	list := make([]string, 0, len(cols)+1)
+	if !alias {
+		list = append(list, "rowid")
+	}
+	for _, c := range cols {
+		list = append(list, fmt.Sprintf("%q", c))
+	}
+	selected := strings.Join(list, ", ")
+	return tableLayout{
+		name:   name,
+		cols:   len(list),
+		read:   fmt.Sprintf(`SELECT %s FROM %q ORDER BY rowid`, selected, name),
+		insert: fmt.Sprintf(`INSERT INTO %q(%s) VALUES (%s)`, name, selected, strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")),
+		empty:  fmt.Sprintf(`DELETE FROM %q`, name),
+	}, nil
+}
+
 func packLayout(s *statements) ([]tableLayout, error) {
 	layout.once.Do(func() {
 		tx := &connTx{s: s, readOnly: true}
@@ -229,26 +252,12 @@ func packLayout(s *statements) ([]tableLayout, error) {
 			return
 		}
 		for _, name := range names {
-			cols, alias, err := columns(s, name)
+			t, err := layoutOf(s, name)
 			if err != nil {
 				layout.err = err
 				return
 			}
-			list := make([]string, 0, len(cols)+1)
-			if !alias {
-				list = append(list, "rowid")
-			}
-			for _, c := range cols {
-				list = append(list, fmt.Sprintf("%q", c))
-			}
-			selected := strings.Join(list, ", ")
-			layout.tables = append(layout.tables, tableLayout{
-				name:   name,
-				cols:   len(list),
-				read:   fmt.Sprintf(`SELECT %s FROM %q ORDER BY rowid`, selected, name),
-				insert: fmt.Sprintf(`INSERT INTO %q(%s) VALUES (%s)`, name, selected, strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ")),
-				empty:  fmt.Sprintf(`DELETE FROM %q`, name),
-			})
+			layout.tables = append(layout.tables, t)
 		}
 	})
 	if layout.err != nil {

@@ -33,20 +33,28 @@ func fill(t *testing.T, d *DB, tag string) {
 	}))
 }
 
+// twoSleepers opens two stores under a Hibernation with room for one
+// awake; both are closed at the end of the test.
+func twoSleepers(t *testing.T) (*Hibernation, *DB, *DB) {
+	t.Helper()
+	h := NewHibernation(1)
+	var dbs [2]*DB
+	for i := range dbs {
+		db, err := OpenMemory()
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		require.NoError(t, db.Hibernate(h))
+		dbs[i] = db
+	}
+	return h, dbs[0], dbs[1]
+}
+
 // With room for one awake store, using a second puts the first to sleep;
 // the first wakes on its next view with the same rows, rowids, counters
 // and version, and its next AUTOINCREMENT id is the one a copy that never
 // slept gives.
 func TestSleepingStoreWakesAsItWas(t *testing.T) {
-	h := NewHibernation(1)
-	a, err := OpenMemory()
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := OpenMemory()
-	require.NoError(t, err)
-	defer b.Close()
-	require.NoError(t, a.Hibernate(h))
-	require.NoError(t, b.Hibernate(h))
+	h, a, b := twoSleepers(t)
 	require.Error(t, b.Hibernate(h), "a store is under one hibernation")
 	fill(t, a, "a")
 	want, version := dump(t, a), a.Version()
@@ -76,14 +84,7 @@ func TestSleepingStoreWakesAsItWas(t *testing.T) {
 
 // A store closed while asleep is closed; a closed store stays closed.
 func TestClosingASleepingStore(t *testing.T) {
-	h := NewHibernation(1)
-	a, err := OpenMemory()
-	require.NoError(t, err)
-	b, err := OpenMemory()
-	require.NoError(t, err)
-	defer b.Close()
-	require.NoError(t, a.Hibernate(h))
-	require.NoError(t, b.Hibernate(h))
+	h, a, b := twoSleepers(t) // closing a twice is allowed
 	fill(t, a, "a")
 	fill(t, b, "b")
 	require.True(t, a.Asleep())
@@ -95,15 +96,7 @@ func TestClosingASleepingStore(t *testing.T) {
 // Damaged packed rows (a bug, never input: they do not leave the process)
 // fail the operation and leave the store asleep with its rows.
 func TestDamagedPackedRowsKeepTheStoreAsleep(t *testing.T) {
-	h := NewHibernation(1)
-	a, err := OpenMemory()
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := OpenMemory()
-	require.NoError(t, err)
-	defer b.Close()
-	require.NoError(t, a.Hibernate(h))
-	require.NoError(t, b.Hibernate(h))
+	_, a, b := twoSleepers(t)
 	fill(t, a, "a")
 	want := dump(t, a)
 	fill(t, b, "b")
@@ -113,8 +106,7 @@ func TestDamagedPackedRowsKeepTheStoreAsleep(t *testing.T) {
 	good := a.asleep
 	a.asleep = append(append([]byte{}, good...), 0xff) // trailing garbage
 	a.mu.Unlock()
-	err = a.View(func(engine.Tx) error { return nil })
-	require.ErrorIs(t, err, errPacked)
+	require.ErrorIs(t, a.View(func(engine.Tx) error { return nil }), errPacked)
 	require.True(t, a.Asleep())
 
 	a.mu.Lock()
@@ -149,15 +141,7 @@ func TestPackedValuesRoundTrip(t *testing.T) {
 // nothing else: not a view, a failed transaction, or the store's own
 // sleeping and waking.
 func TestOnCommitHearsEveryCommitOnly(t *testing.T) {
-	h := NewHibernation(1)
-	a, err := OpenMemory()
-	require.NoError(t, err)
-	defer a.Close()
-	b, err := OpenMemory()
-	require.NoError(t, err)
-	defer b.Close()
-	require.NoError(t, a.Hibernate(h))
-	require.NoError(t, b.Hibernate(h))
+	_, a, b := twoSleepers(t)
 	heard := 0
 	a.OnCommit(func() { heard++ })
 	fill(t, a, "a")

@@ -102,21 +102,12 @@ func tableNames(tx *connTx) ([]string, error) {
 // readTable reads every row of a table with its rowid (unless a column
 // is the rowid: an INTEGER PRIMARY KEY) and builds its insert statement.
 func readTable(s *statements, name string) (tableRows, error) {
-	cols, alias, err := columns(s, name)
+	l, err := layoutOf(s, name)
 	if err != nil {
 		return tableRows{}, err
 	}
-	list := make([]string, 0, len(cols)+1)
-	if !alias {
-		list = append(list, "rowid")
-	}
-	for _, c := range cols {
-		list = append(list, fmt.Sprintf("%q", c))
-	}
-	selected := strings.Join(list, ", ")
-	t := tableRows{insert: fmt.Sprintf(`INSERT INTO %q(%s) VALUES (%s)`, name, selected,
-		strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", "))}
-	err = each(s, fmt.Sprintf(`SELECT %s FROM %q ORDER BY rowid`, selected, name), len(list), func(vals []driver.Value) {
+	t := tableRows{insert: l.insert}
+	err = each(s, l.read, l.cols, func(vals []driver.Value) {
 		row := make([]any, len(vals))
 		for i, v := range vals {
 			if b, ok := v.([]byte); ok {
