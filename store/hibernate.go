@@ -156,7 +156,7 @@ func (d *DB) sleepLocked() error {
 	if err != nil {
 		return err
 	}
-	if !d.giveBackFilled(layout, filled) {
+	if !d.giveBackFilled(filled) {
 		d.st.close()
 		_ = d.st.conn.Close()
 	}

@@ -44,23 +44,13 @@ func takeIdle() (statements, bool) {
 
 // giveBack empties the store and keeps its connection if there is room;
 // it reports whether it did (otherwise the caller closes it).
-func (d *DB) giveBack() bool { return d.keep(d.empty) }
+func (d *DB) giveBack() bool { return d.giveBackFilled(nil) }
 
-// giveBackFilled is giveBack for a store whose tables' rows were just
-// read (hibernate.go): only the tables that hold rows are emptied.
-func (d *DB) giveBackFilled(tables []tableLayout, filled []bool) bool {
-	return d.keep(func() error {
-		return d.transactLocked(func(tx engine.Tx) error {
-			for i, t := range tables {
-				if filled[i] {
-					if _, err := tx.Exec(t.empty); err != nil {
-						return fmt.Errorf("empty %s: %w", t.name, err)
-					}
-				}
-			}
-			return resetSequences(tx)
-		}, true)
-	})
+// giveBackFilled is giveBack that empties only the tables filled names
+// (nil: all): a store going to sleep has just read which hold rows
+// (hibernate.go).
+func (d *DB) giveBackFilled(filled []bool) bool {
+	return d.keep(func() error { return d.empty(filled) })
 }
 
 // keep empties the store with empty and keeps its connection if there is
@@ -82,28 +72,21 @@ func (d *DB) keep(empty func() error) bool {
 }
 
 // empty deletes every row the migrated image does not hold, in one
-// transaction. The tables are read from the schema, so a table added by a
-// later migration is emptied too.
-func (d *DB) empty() error {
+// transaction: from the tables filled names (nil: every table of the
+// layout, which is read from the schema, so a table added by a later
+// migration is emptied too), and the AUTOINCREMENT counters back to the
+// image's.
+func (d *DB) empty(filled []bool) error {
+	tables, err := packLayout(&d.st)
+	if err != nil {
+		return err
+	}
 	return d.transactLocked(func(tx engine.Tx) error {
-		rows, err := tx.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_version' ORDER BY name`)
-		if err != nil {
-			return err
-		}
-		var tables []string
-		for rows.Next() {
-			var name string
-			if err := rows.Scan(&name); err != nil {
-				return err
-			}
-			tables = append(tables, name)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, name := range tables {
-			if _, err := tx.Exec(fmt.Sprintf(`DELETE FROM %q`, name)); err != nil {
-				return fmt.Errorf("empty %s: %w", name, err)
+		for i, t := range tables {
+			if filled == nil || filled[i] {
+				if _, err := tx.Exec(t.empty); err != nil {
+					return fmt.Errorf("empty %s: %w", t.name, err)
+				}
 			}
 		}
 		return resetSequences(tx)
